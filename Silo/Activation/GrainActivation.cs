@@ -1,0 +1,459 @@
+using GrainChat.Silo.Messaging;
+using GrainChat.Silo.Timers;
+
+namespace GrainChat.Silo.Activation;
+
+/// <summary>
+/// One grain instance and its mailbox. Turns run one at a time in arrival order unless the method allows
+/// interleaving; a turn lasts until the grain method's task completes, so awaiting I/O lets no other call in.
+/// An idle activation runs a call inline on the caller's thread; otherwise a thread-pool work item drains the queue.
+/// </summary>
+internal sealed class GrainActivation : IThreadPoolWorkItem
+{
+    private const int MaxTurnsPerDrain = 256;
+
+    private readonly object _lock = new();
+    private readonly Queue<IActivationWorkItem> _queue = new();
+    private readonly List<IActivationWorkItem> _running = new(1);
+    private readonly Catalog _catalog;
+    private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IActivationWorkItem? _lifecycleItem;
+    private DeactivationReason? _deactivationRequest;
+    private List<GrainTimer>? _timers;
+    private ActivationStatus _status = ActivationStatus.Activating;
+    private int _exclusiveRunning;
+    private bool _drainScheduled;
+    private long _lastActivity = Environment.TickCount64;
+
+    public GrainActivation(GrainId id, GrainClassInfo grainClass, Catalog catalog, IServiceProvider services)
+    {
+        Id = id;
+        GrainClass = grainClass;
+        Services = services;
+        _catalog = catalog;
+    }
+
+    public GrainId Id { get; }
+
+    public GrainClassInfo GrainClass { get; }
+
+    public IServiceProvider Services { get; }
+
+    public Grain? Instance { get; private set; }
+
+    public int QueueLength
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    /// <summary>Accepts a work item; false when this activation is gone and the caller must look the grain up again.</summary>
+    public bool TryEnqueue(IActivationWorkItem item)
+    {
+        bool runNow;
+        lock (_lock)
+        {
+            if (_status == ActivationStatus.Invalid)
+            {
+                return false;
+            }
+
+            if (item.CountsAsActivity)
+            {
+                _lastActivity = Environment.TickCount64;
+            }
+
+            var bypassesQueue = item.Kind == TurnKind.AlwaysInterleave || (!_drainScheduled && _lifecycleItem is null && _queue.Count == 0);
+            runNow = bypassesQueue && CanStart(item);
+            if (runNow)
+            {
+                MarkRunning(item);
+            }
+            else
+            {
+                _queue.Enqueue(item);
+                ScheduleDrainIfRunnable();
+            }
+        }
+
+        if (runNow)
+        {
+            RunInline(item);
+        }
+
+        return true;
+    }
+
+    public void ScheduleActivation()
+    {
+        lock (_lock)
+        {
+            _lifecycleItem = new ActivateWorkItem();
+            ScheduleDrainIfRunnable();
+        }
+    }
+
+    /// <summary>Deactivates after the running turn (and, for shutdown, after the queued calls).</summary>
+    public void RequestDeactivation(DeactivationReason reason)
+    {
+        lock (_lock)
+        {
+            _deactivationRequest ??= reason;
+            TryBeginDeactivation();
+        }
+    }
+
+    public Task DeactivateAsync(DeactivationReason reason)
+    {
+        RequestDeactivation(reason);
+        return _deactivated.Task;
+    }
+
+    /// <summary>Starts idle collection when nothing has arrived for <paramref name="idleAge"/> and nothing is running or queued.</summary>
+    public void CollectIfIdle(TimeSpan idleAge)
+    {
+        lock (_lock)
+        {
+            if (_status == ActivationStatus.Valid && _running.Count == 0 && _queue.Count == 0 && _lifecycleItem is null
+                && Environment.TickCount64 - _lastActivity >= (long)idleAge.TotalMilliseconds)
+            {
+                _deactivationRequest ??= new DeactivationReason(DeactivationReasonCode.IdleCollection, $"Idle for more than {idleAge}");
+                TryBeginDeactivation();
+            }
+        }
+    }
+
+    /// <summary>Answers, with a timeout, every call whose deadline has passed (queued or running).</summary>
+    public void ExpireRequests(long nowTimestamp)
+    {
+        lock (_lock)
+        {
+            foreach (var item in _queue)
+            {
+                item.FailIfExpired(nowTimestamp);
+            }
+
+            foreach (var item in _running)
+            {
+                item.FailIfExpired(nowTimestamp);
+            }
+        }
+    }
+
+    public GrainTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new GrainTimer(this, callback, period);
+        lock (_lock)
+        {
+            if (_status is ActivationStatus.Deactivating or ActivationStatus.Invalid)
+            {
+                throw new InvalidOperationException($"{Id} is deactivating; timers cannot be registered.");
+            }
+
+            (_timers ??= []).Add(timer);
+        }
+
+        timer.Start(dueTime);
+        return timer;
+    }
+
+    public void RemoveTimer(GrainTimer timer)
+    {
+        lock (_lock)
+        {
+            _timers?.Remove(timer);
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        for (var turns = 0; ; turns++)
+        {
+            IActivationWorkItem? item;
+            lock (_lock)
+            {
+                item = turns < MaxTurnsPerDrain ? TakeNextRunnable() : null;
+                if (item is null)
+                {
+                    _drainScheduled = false;
+                    if (turns >= MaxTurnsPerDrain)
+                    {
+                        // Yield the thread to other activations, then continue.
+                        ScheduleDrainIfRunnable();
+                    }
+
+                    return;
+                }
+            }
+
+            RunTurn(item);
+        }
+    }
+
+    internal void SetInstance(Grain instance)
+    {
+        instance.Attach(this);
+        Instance = instance;
+    }
+
+    private void RunInline(IActivationWorkItem item)
+    {
+        // The caller's synchronization context (a UI or test runner) must not capture the grain's continuations.
+        var callerContext = SynchronizationContext.Current;
+        if (callerContext is null)
+        {
+            RunTurn(item);
+            return;
+        }
+
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            RunTurn(item);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(callerContext);
+        }
+    }
+
+    private void RunTurn(IActivationWorkItem item)
+    {
+        Task turn;
+        try
+        {
+            turn = item.Start(this);
+        }
+        catch (Exception exception)
+        {
+            turn = Task.FromException(exception);
+        }
+
+        if (turn.IsCompleted)
+        {
+            EndTurn(item, turn);
+        }
+        else
+        {
+            turn.ContinueWith(
+                static (completed, state) =>
+                {
+                    var (activation, workItem) = ((GrainActivation, IActivationWorkItem))state!;
+                    activation.EndTurn(workItem, completed);
+                },
+                (this, item),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    private void EndTurn(IActivationWorkItem item, Task turn)
+    {
+        item.Complete(this, turn);
+        lock (_lock)
+        {
+            _running.Remove(item);
+            if (item.Kind is TurnKind.Exclusive or TurnKind.Lifecycle)
+            {
+                _exclusiveRunning--;
+            }
+
+            TryBeginDeactivation();
+            ScheduleDrainIfRunnable();
+        }
+    }
+
+    // Called by the activation work item when the grain is ready (or failed to become ready).
+    internal void OnActivated(Exception? failure)
+    {
+        if (failure is null)
+        {
+            lock (_lock)
+            {
+                _status = ActivationStatus.Valid;
+                _lifecycleItem = null;
+                TryBeginDeactivation();
+            }
+
+            return;
+        }
+
+        // A failed activation is discarded and every waiting call gets the failure; the next call tries afresh.
+        _catalog.Remove(this);
+        IActivationWorkItem[] waiting;
+        lock (_lock)
+        {
+            _status = ActivationStatus.Invalid;
+            _lifecycleItem = null;
+            waiting = [.. _queue];
+            _queue.Clear();
+        }
+
+        DisposeTimers();
+        foreach (var item in waiting)
+        {
+            item.Fail(failure);
+        }
+
+        _deactivated.TrySetResult();
+    }
+
+    internal IReadOnlyList<GrainTimer> TakeTimers()
+    {
+        lock (_lock)
+        {
+            var timers = _timers ?? [];
+            _timers = null;
+            return timers;
+        }
+    }
+
+    internal DeactivationReason CurrentDeactivationReason
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _deactivationRequest ?? default;
+            }
+        }
+    }
+
+    // Called by the deactivation work item after OnDeactivateAsync: calls that arrived meanwhile go to a new activation.
+    internal void OnDeactivated(GrainRuntime runtime)
+    {
+        _catalog.Remove(this);
+        IActivationWorkItem[] waiting;
+        lock (_lock)
+        {
+            _status = ActivationStatus.Invalid;
+            _lifecycleItem = null;
+            waiting = [.. _queue];
+            _queue.Clear();
+        }
+
+        Instance = null;
+        foreach (var item in waiting.Where(i => !i.IsDone))
+        {
+            runtime.Dispatch(Id, GrainClass, item);
+        }
+
+        _deactivated.TrySetResult();
+    }
+
+    private void DisposeTimers()
+    {
+        foreach (var timer in TakeTimers())
+        {
+            timer.Dispose();
+        }
+    }
+
+    private void TryBeginDeactivation()
+    {
+        if (_deactivationRequest is not { } reason || _status != ActivationStatus.Valid)
+        {
+            return;
+        }
+
+        // Shutdown lets queued calls finish; other reasons deactivate after the current turn.
+        if (reason.Code == DeactivationReasonCode.ShuttingDown && _queue.Count > 0)
+        {
+            return;
+        }
+
+        _status = ActivationStatus.Deactivating;
+        _lifecycleItem = new DeactivateWorkItem();
+        ScheduleDrainIfRunnable();
+    }
+
+    private void ScheduleDrainIfRunnable()
+    {
+        if (_drainScheduled || PeekNextRunnable() is null)
+        {
+            return;
+        }
+
+        _drainScheduled = true;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    private IActivationWorkItem? PeekNextRunnable()
+    {
+        if (_lifecycleItem is not null)
+        {
+            return _running.Count == 0 ? _lifecycleItem : null;
+        }
+
+        while (_queue.TryPeek(out var head) && head.IsDone)
+        {
+            _queue.Dequeue();
+        }
+
+        return _queue.TryPeek(out var next) && CanStart(next) ? next : null;
+    }
+
+    private IActivationWorkItem? TakeNextRunnable()
+    {
+        var next = PeekNextRunnable();
+        if (next is null)
+        {
+            return null;
+        }
+
+        if (ReferenceEquals(next, _lifecycleItem))
+        {
+            _lifecycleItem = null;
+        }
+        else
+        {
+            _queue.Dequeue();
+        }
+
+        MarkRunning(next);
+        return next;
+    }
+
+    private bool CanStart(IActivationWorkItem item)
+    {
+        if (item.Kind == TurnKind.Lifecycle)
+        {
+            return _running.Count == 0;
+        }
+
+        if (_status != ActivationStatus.Valid)
+        {
+            return false;
+        }
+
+        return item.Kind switch
+        {
+            TurnKind.AlwaysInterleave => true,
+            TurnKind.ReadOnly => _exclusiveRunning == 0,
+            _ => _running.Count == 0,
+        };
+    }
+
+    private void MarkRunning(IActivationWorkItem item)
+    {
+        _running.Add(item);
+        if (item.Kind is TurnKind.Exclusive or TurnKind.Lifecycle)
+        {
+            _exclusiveRunning++;
+        }
+    }
+
+    private enum ActivationStatus
+    {
+        Activating,
+        Valid,
+        Deactivating,
+        Invalid,
+    }
+}

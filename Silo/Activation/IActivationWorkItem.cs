@@ -1,0 +1,41 @@
+namespace GrainChat.Silo.Activation;
+
+/// <summary>One turn's worth of work for an activation: a call, a timer tick, activation or deactivation.</summary>
+internal interface IActivationWorkItem
+{
+    /// <summary>How the turn may overlap others of the same activation.</summary>
+    TurnKind Kind { get; }
+
+    /// <summary>Whether the turn keeps the activation from being collected as idle (timer ticks do not).</summary>
+    bool CountsAsActivity { get; }
+
+    /// <summary>Already answered (timed out or failed), so it must not run.</summary>
+    bool IsDone { get; }
+
+    /// <summary>Begins the turn; the returned task completes when the turn ends.</summary>
+    Task Start(GrainActivation activation);
+
+    /// <summary>Ends the turn with the outcome of <paramref name="turn"/>.</summary>
+    void Complete(GrainActivation activation, Task turn);
+
+    /// <summary>Answers the caller with an error without running (or while running).</summary>
+    void Fail(Exception exception);
+
+    /// <summary>Answers the caller with a timeout when its deadline has passed.</summary>
+    void FailIfExpired(long nowTimestamp);
+}
+
+internal enum TurnKind
+{
+    /// <summary>Runs alone: the default for grain methods and timer ticks.</summary>
+    Exclusive,
+
+    /// <summary>May run beside other read-only turns.</summary>
+    ReadOnly,
+
+    /// <summary>May run beside anything once the activation is valid.</summary>
+    AlwaysInterleave,
+
+    /// <summary>Activation or deactivation: runs alone and before any queued call.</summary>
+    Lifecycle,
+}

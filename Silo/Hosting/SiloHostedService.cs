@@ -1,0 +1,34 @@
+using GrainChat.Silo.Activation;
+using GrainChat.Silo.Persistence;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GrainChat.Silo.Hosting;
+
+/// <summary>Starts the silo with the host (storage schema first) and stops it gracefully: every activation deactivates.</summary>
+internal sealed partial class SiloHostedService(
+    IStorageLifecycle storage,
+    Catalog catalog,
+    ActivationCollector collector,
+    ILogger<SiloHostedService> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await storage.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        collector.Start();
+        LogStarted(logger, storage.ProviderName);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await catalog.DeactivateAllAsync(cancellationToken).ConfigureAwait(false);
+        await collector.DisposeAsync().ConfigureAwait(false);
+        LogStopped(logger);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo started with {StorageProvider} storage")]
+    private static partial void LogStarted(ILogger logger, string storageProvider);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo stopped; all activations deactivated")]
+    private static partial void LogStopped(ILogger logger);
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using GrainChat.Silo.Activation;
+
+namespace GrainChat.Silo.Messaging;
+
+/// <summary>A call to a grain method. It is its own completion source, so a call costs one allocation besides its arguments.</summary>
+internal sealed class GrainRequest<TResult> : TaskCompletionSource<TResult>, IActivationWorkItem
+{
+    private readonly MethodDispatcher<TResult> _method;
+    private readonly object?[] _arguments;
+    private readonly long _startTimestamp;
+    private readonly long _deadlineTimestamp;
+    private readonly TimeSpan _timeout;
+
+    public GrainRequest(MethodDispatcher<TResult> method, object?[] arguments, TimeSpan timeout)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        _method = method;
+        _arguments = arguments;
+        _timeout = timeout;
+        _startTimestamp = Stopwatch.GetTimestamp();
+        _deadlineTimestamp = _startTimestamp + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        Kind = method.IsAlwaysInterleave ? TurnKind.AlwaysInterleave : method.IsReadOnly ? TurnKind.ReadOnly : TurnKind.Exclusive;
+    }
+
+    public TurnKind Kind { get; }
+
+    public bool CountsAsActivity => true;
+
+    public bool IsDone => Task.IsCompleted;
+
+    public Task Start(GrainActivation activation) => _method.Invoker(activation.Instance!, _arguments);
+
+    public void Complete(GrainActivation activation, Task turn)
+    {
+        bool answered;
+        if (turn.IsCompletedSuccessfully)
+        {
+            answered = TrySetResult(_method.HasResult ? ((Task<TResult>)turn).Result : default!);
+        }
+        else if (turn.IsCanceled)
+        {
+            answered = TrySetCanceled();
+        }
+        else
+        {
+            var exception = turn.Exception!;
+            answered = exception.InnerExceptions.Count == 1
+                ? TrySetException(exception.InnerExceptions[0])
+                : TrySetException(exception.InnerExceptions);
+        }
+
+        if (answered)
+        {
+            _method.Statistics.Record(Stopwatch.GetElapsedTime(_startTimestamp), failed: !turn.IsCompletedSuccessfully);
+        }
+    }
+
+    public void Fail(Exception exception)
+    {
+        if (TrySetException(exception))
+        {
+            _method.Statistics.Record(Stopwatch.GetElapsedTime(_startTimestamp), failed: true);
+        }
+    }
+
+    public void FailIfExpired(long nowTimestamp)
+    {
+        if (nowTimestamp >= _deadlineTimestamp && !IsDone)
+        {
+            Fail(new TimeoutException(
+                $"Response did not arrive on time in {_timeout} for {_method.GrainClass.ClassType.Name}.{_method.Name}; the grain may be busy with a call cycle or a slow turn."));
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace GrainChat.Silo.Persistence.Sql;
+
+/// <summary>PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>.</summary>
+public sealed class PostgresDialect(string connectionString) : SqlDialect, IDisposable
+{
+    // Arbitrary constant naming GrainChat's schema lock among PostgreSQL advisory locks.
+    private const long SchemaLockKey = 0x4772_6169_6e43_6861;
+
+    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
+
+    public override string ProviderName => "Postgres";
+
+    public override string NowSql => "now()";
+
+    public override string MigrationSql(StorageMigration migration) => migration.PostgresSql;
+
+    public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    public override async Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT pg_advisory_xact_lock({SchemaLockKey})";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return transaction;
+    }
+
+    public void Dispose() => _dataSource.Dispose();
+}

@@ -1,0 +1,62 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace GrainChat.Silo.Persistence.Sql;
+
+/// <summary>
+/// SQLite in WAL mode: readers never block the writer. <c>synchronous=NORMAL</c> makes a commit durable against a
+/// process crash (kill -9); only an operating-system crash can lose the last commits. Writers inside this process
+/// take turns through <see cref="WriteGate"/>, so SQLite's busy handler is only needed between processes.
+/// </summary>
+public sealed class SqliteDialect : SqlDialect
+{
+    private const int BusyTimeoutMilliseconds = 10_000;
+    private readonly string _connectionString;
+
+    static SqliteDialect() => SQLitePCL.Batteries_V2.Init();
+
+    public SqliteDialect(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true };
+        if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource))
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+        }
+
+        _connectionString = builder.ToString();
+    }
+
+    public override string ProviderName => "Sqlite";
+
+    public override string NowSql => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+    public override SemaphoreSlim WriteGate { get; } = new(1, 1);
+
+    public override string MigrationSql(StorageMigration migration) => migration.SqliteSql;
+
+    public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    public override async Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode = WAL;";
+            await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // BEGIN IMMEDIATE takes the write lock up front, so two processes cannot both decide to migrate.
+        return ((SqliteConnection)connection).BeginTransaction(deferred: false);
+    }
+}
