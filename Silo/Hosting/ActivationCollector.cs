@@ -14,13 +14,14 @@ internal sealed class ActivationCollector(Catalog catalog, IOptions<SiloOptions>
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
+        var loop = Interlocked.Exchange(ref _loop, null);
+        if (loop is null)
         {
-            await _loop.ConfigureAwait(false);
+            return;
         }
 
-        _stop.Dispose();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await loop.ConfigureAwait(false);
     }
 
     internal void CollectOnce()

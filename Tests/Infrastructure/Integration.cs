@@ -1,0 +1,35 @@
+namespace GrainChat.Tests.Infrastructure;
+
+/// <summary>
+/// Whether tests needing outside programs (PostgreSQL, Chromium) must run. CI sets
+/// <c>GRAINCHAT_REQUIRE_INTEGRATION=1</c>: a missing program then fails the test instead of skipping it.
+/// </summary>
+public static class Integration
+{
+    public static bool Required =>
+        string.Equals(Environment.GetEnvironmentVariable("GRAINCHAT_REQUIRE_INTEGRATION"), "1", StringComparison.Ordinal);
+}
+
+/// <summary>A fact that needs a PostgreSQL installation; skipped, with the reason shown, when there is none (unless required).</summary>
+public sealed class PostgresFactAttribute : FactAttribute
+{
+    public PostgresFactAttribute()
+    {
+        if (!Integration.Required && PostgresServer.FindBinaries() is null)
+        {
+            Skip = PostgresServer.MissingReason;
+        }
+    }
+}
+
+/// <summary>A theory variant of <see cref="PostgresFactAttribute"/>.</summary>
+public sealed class PostgresTheoryAttribute : TheoryAttribute
+{
+    public PostgresTheoryAttribute()
+    {
+        if (!Integration.Required && PostgresServer.FindBinaries() is null)
+        {
+            Skip = PostgresServer.MissingReason;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using GrainChat.Tests.Infrastructure;
+using GrainChat.Tests.TestGrains;
+
+namespace GrainChat.Tests.Silo;
+
+public sealed class TurnBasedExecutionTests
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Ten_thousand_concurrent_calls_to_one_grain_each_take_effect_once_and_never_overlap()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var counter = silo.GrainFactory.GetGrain<ICounterGrain>("shared");
+
+        var calls = Enumerable.Range(0, 10_000).Select(_ => Task.Run(() => counter.IncrementAsync())).ToArray();
+        var answers = await Task.WhenAll(calls);
+
+        Assert.Equal(10_000, await counter.GetAsync());
+        Assert.Equal(Enumerable.Range(1, 10_000), answers.Order());
+        Assert.Equal(1, await counter.GetMaxConcurrentTurnsAsync());
+    }
+
+    [Fact]
+    public async Task Calls_to_a_thousand_different_grains_are_all_in_progress_at_once()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var inFlight = (SharedCounter)silo.Services.GetService(typeof(SharedCounter))!;
+        var gate = new TaskCompletionSource();
+        var entered = Enumerable.Range(0, 1_000).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+
+        var calls = entered.Select((e, i) => silo.GrainFactory.GetGrain<IGateGrain>($"g{i}").HoldAsync(gate.Task, e)).ToArray();
+
+        // Serialised execution would never get past the first grain while the gate is closed.
+        await Task.WhenAll(entered.Select(e => e.Task)).WaitAsync(WaitLimit);
+        Assert.Equal(1_000, inFlight.Value);
+        gate.SetResult();
+        await Task.WhenAll(calls).WaitAsync(WaitLimit);
+        Assert.Equal(0, inFlight.Value);
+    }
+
+    [Fact]
+    public async Task A_call_waits_while_an_earlier_turn_of_the_same_grain_awaits()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var grain = silo.GrainFactory.GetGrain<IGateGrain>("busy");
+        var gate = new TaskCompletionSource();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var holding = grain.HoldAsync(gate.Task, entered);
+        await entered.Task.WaitAsync(WaitLimit);
+        var touch = grain.TouchAsync();
+        await Task.Delay(300);
+
+        Assert.False(touch.IsCompleted, "A second call ran while the first turn was still awaiting.");
+        gate.SetResult();
+        await holding.WaitAsync(WaitLimit);
+        Assert.Equal(1, await touch.WaitAsync(WaitLimit));
+    }
+
+    [Fact]
+    public async Task An_always_interleave_call_runs_while_another_turn_awaits()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var grain = silo.GrainFactory.GetGrain<IGateGrain>("interleaved");
+        var gate = new TaskCompletionSource();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await grain.TouchAsync();
+
+        var holding = grain.HoldAsync(gate.Task, entered);
+        await entered.Task.WaitAsync(WaitLimit);
+
+        Assert.Equal(1, await grain.PeekAsync().WaitAsync(WaitLimit));
+        Assert.False(holding.IsCompleted);
+        gate.SetResult();
+        await holding.WaitAsync(WaitLimit);
+    }
+
+    [Fact]
+    public async Task Read_only_calls_overlap_each_other_but_not_an_ordinary_call()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var grain = silo.GrainFactory.GetGrain<IGateGrain>("readers");
+        var gate = new TaskCompletionSource();
+        var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var first = grain.ReadWhileHoldingAsync(gate.Task, firstEntered);
+        var second = grain.ReadWhileHoldingAsync(gate.Task, secondEntered);
+        await Task.WhenAll(firstEntered.Task, secondEntered.Task).WaitAsync(WaitLimit);
+        var touch = grain.TouchAsync();
+        await Task.Delay(300);
+
+        Assert.False(touch.IsCompleted, "An ordinary call ran beside read-only turns.");
+        gate.SetResult();
+        await Task.WhenAll(first, second).WaitAsync(WaitLimit);
+        Assert.Equal(1, await touch.WaitAsync(WaitLimit));
+    }
+
+    [Fact]
+    public async Task A_call_chain_through_three_grains_returns_through_each()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+
+        var answer = await silo.GrainFactory.GetGrain<IChainGrain>("a").RelayAsync(["a", "b", "c"], 0);
+
+        Assert.Equal("a>b>c", answer);
+    }
+
+    [Fact]
+    public async Task A_call_cycle_fails_with_a_timeout_instead_of_hanging()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync(settings => settings["GrainChat:Silo:CallTimeout"] = "00:00:01");
+        var a = silo.GrainFactory.GetGrain<IChainGrain>("a");
+
+        var failure = await Assert.ThrowsAsync<TimeoutException>(() => a.RelayAsync(["a", "b", "a"], 0).WaitAsync(WaitLimit));
+
+        Assert.Contains("RelayAsync", failure.Message, StringComparison.Ordinal);
+        Assert.Equal("a", await a.RelayAsync(["a"], 0).WaitAsync(WaitLimit));
+    }
+
+    [Fact]
+    public async Task An_exception_reaches_the_caller_as_itself_and_the_grain_stays_usable()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var grain = silo.GrainFactory.GetGrain<IChainGrain>("thrower");
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.ThrowAsync("boom"));
+
+        Assert.Equal("boom", failure.Message);
+        Assert.Equal("thrower", await grain.RelayAsync(["thrower"], 0));
+    }
+
+    [Fact]
+    public async Task Grain_references_to_the_same_grain_are_equal()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+
+        var first = silo.GrainFactory.GetGrain<ICounterGrain>("same");
+        var second = silo.GrainFactory.GetGrain<ICounterGrain>("same");
+
+        Assert.Equal(first, second);
+        Assert.NotEqual(first, silo.GrainFactory.GetGrain<ICounterGrain>("other"));
+    }
+}
