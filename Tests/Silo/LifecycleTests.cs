@@ -1,0 +1,125 @@
+using GrainChat.Silo.Telemetry;
+using GrainChat.Tests.Infrastructure;
+using GrainChat.Tests.TestGrains;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GrainChat.Tests.Silo;
+
+public sealed class LifecycleTests
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(20);
+
+    private static Action<Dictionary<string, string?>> QuickCollection => settings =>
+    {
+        settings["GrainChat:Silo:IdleDeactivation"] = "00:00:00.300";
+        settings["GrainChat:Silo:CollectionInterval"] = "00:00:00.050";
+    };
+
+    [Fact]
+    public async Task An_idle_activation_is_deactivated_and_the_next_call_gets_a_new_one()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync(QuickCollection);
+        var log = silo.Services.GetRequiredService<LifecycleLog>();
+        var grain = silo.GrainFactory.GetGrain<ILifecycleGrain>("idle");
+        var first = await grain.GetActivationIdAsync();
+
+        await Eventually.TrueAsync(() => log.Events.Contains("deactivate:idle:IdleCollection"), WaitLimit);
+        var second = await grain.GetActivationIdAsync();
+
+        Assert.NotEqual(first, second);
+        Assert.Equal(["activate:idle", "deactivate:idle:IdleCollection", "activate:idle"], log.Events);
+    }
+
+    [Fact]
+    public async Task A_busy_activation_is_not_collected()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync(QuickCollection);
+        var grain = silo.GrainFactory.GetGrain<ILifecycleGrain>("busy");
+        var first = await grain.GetActivationIdAsync();
+
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.Delay(100);
+            Assert.Equal(first, await grain.GetActivationIdAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Timers_tick_as_turns_and_stop_when_the_activation_is_deactivated()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var log = silo.Services.GetRequiredService<LifecycleLog>();
+        var grain = silo.GrainFactory.GetGrain<ILifecycleGrain>("ticking");
+
+        await grain.StartTimerAsync(TimeSpan.FromMilliseconds(20));
+        await Eventually.TrueAsync(() => log.TimerTicks.GetValueOrDefault("ticking") >= 3, WaitLimit);
+        await grain.DeactivateAsync();
+        await Eventually.TrueAsync(() => log.Events.Contains("deactivate:ticking:ApplicationRequested"), WaitLimit);
+        var ticksAtDeactivation = log.TimerTicks["ticking"];
+        await Task.Delay(300);
+
+        Assert.Equal(ticksAtDeactivation, log.TimerTicks["ticking"]);
+    }
+
+    [Fact]
+    public async Task A_failed_activation_reaches_the_caller_and_the_next_call_activates_afresh()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var grain = silo.GrainFactory.GetGrain<ILifecycleGrain>(LifecycleGrain.FailFirstActivationPrefix + "x");
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.PingAsync());
+
+        Assert.Contains("fails on purpose", failure.Message, StringComparison.Ordinal);
+        Assert.Equal("pong", await grain.PingAsync());
+    }
+
+    [Fact]
+    public async Task Calls_queued_behind_a_deactivation_are_delivered_to_the_next_activation()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var grain = silo.GrainFactory.GetGrain<ILifecycleGrain>("handover");
+        var first = await grain.GetActivationIdAsync();
+
+        var deactivate = grain.DeactivateAsync();
+        var following = Enumerable.Range(0, 100).Select(_ => grain.GetActivationIdAsync()).ToArray();
+        await deactivate;
+        var answers = await Task.WhenAll(following).WaitAsync(WaitLimit);
+
+        Assert.All(answers, id => Assert.NotEqual(first, id));
+        Assert.Single(answers.Distinct());
+    }
+
+    [Fact]
+    public async Task Stopping_the_silo_deactivates_every_activation()
+    {
+        var silo = await TestSilo.StartMemoryAsync();
+        var log = silo.Services.GetRequiredService<LifecycleLog>();
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => silo.GrainFactory.GetGrain<ILifecycleGrain>($"s{i}").PingAsync()));
+
+        await silo.StopAsync();
+
+        Assert.Equal(50, log.Events.Count(e => e.EndsWith(":ShuttingDown", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task The_statistics_snapshot_counts_calls_failures_and_activations()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var statistics = silo.Services.GetRequiredService<SiloStatistics>();
+        var grain = silo.GrainFactory.GetGrain<IChainGrain>("stats");
+
+        for (var i = 0; i < 5; i++)
+        {
+            await grain.RelayAsync(["stats"], 0);
+        }
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => grain.ThrowAsync("counted"));
+
+        var relay = Assert.Single(statistics.Methods(), m => m is { GrainType: "chain", Method: "RelayAsync" });
+        var thrown = Assert.Single(statistics.Methods(), m => m is { GrainType: "chain", Method: "ThrowAsync" });
+        Assert.Equal((5, 0), (relay.Calls, relay.Failures));
+        Assert.Equal((1, 1), (thrown.Calls, thrown.Failures));
+        Assert.True(relay.P99Milliseconds >= relay.MeanMilliseconds);
+        Assert.Equal(1, statistics.ActivationsByType()["chain"]);
+    }
+}
