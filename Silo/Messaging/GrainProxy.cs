@@ -14,6 +14,9 @@ public class GrainProxy : DispatchProxy
 
     internal GrainId GrainId { get; private set; }
 
+    /// <summary>The activation the last call went to; saves a directory lookup while it stays valid.</summary>
+    internal Activation.GrainActivation? LastActivation { get; set; }
+
     internal void Initialize(GrainRuntime runtime, GrainClassInfo grainClass, GrainId grainId)
     {
         Runtime = runtime;

@@ -9,15 +9,22 @@ internal sealed class GrainRuntime(Catalog catalog, IOptions<SiloOptions> option
 {
     private readonly TimeSpan _callTimeout = options.Value.CallTimeout;
 
-    public Task<TResult> InvokeAsync<TResult>(GrainId grainId, MethodDispatcher<TResult> method, object?[] arguments)
+    public Task<TResult> InvokeAsync<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments)
     {
         var request = new GrainRequest<TResult>(method, arguments, _callTimeout);
-        Dispatch(grainId, method.GrainClass, request);
+        if (proxy.LastActivation?.TryEnqueue(request) != true)
+        {
+            proxy.LastActivation = Dispatch(proxy.GrainId, method.GrainClass, request);
+        }
+
         return request.Task;
     }
 
-    /// <summary>Delivers a work item to the grain's activation, following it to a new one when the old one was just removed.</summary>
-    public void Dispatch(GrainId grainId, GrainClassInfo grainClass, IActivationWorkItem item)
+    /// <summary>
+    /// Delivers a work item to the grain's activation, following it to a new one when the old one was just removed.
+    /// Returns the activation that took the item, or null when the item was failed instead.
+    /// </summary>
+    public GrainActivation? Dispatch(GrainId grainId, GrainClassInfo grainClass, IActivationWorkItem item)
     {
         while (true)
         {
@@ -29,12 +36,12 @@ internal sealed class GrainRuntime(Catalog catalog, IOptions<SiloOptions> option
             catch (Exception exception)
             {
                 item.Fail(exception);
-                return;
+                return null;
             }
 
             if (activation.TryEnqueue(item))
             {
-                return;
+                return activation;
             }
         }
     }

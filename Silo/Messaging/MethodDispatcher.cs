@@ -109,7 +109,7 @@ internal sealed class MethodDispatcher<TResult> : MethodDispatcher
 
     public override object Invoke(GrainProxy proxy, object?[] arguments)
     {
-        var task = proxy.Runtime.InvokeAsync(proxy.GrainId, this, arguments);
+        var task = proxy.Runtime.InvokeAsync(proxy, this, arguments);
         return _kind switch
         {
             ReturnKind.ValueTask => new ValueTask(task),

@@ -1,0 +1,87 @@
+using GrainChat.Bench;
+using GrainChat.Runtime;
+using GrainChat.Silo.Hosting;
+using GrainChat.Silo.Persistence.Sql;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+// Usage: GrainChat.Bench [--quick] [--postgres <connection string>]
+var quick = args.Contains("--quick");
+var postgresIndex = Array.IndexOf(args, "--postgres");
+var postgres = postgresIndex >= 0 ? args[postgresIndex + 1] : null;
+var warmUp = TimeSpan.FromSeconds(quick ? 0.3 : 1);
+var duration = TimeSpan.FromSeconds(quick ? 0.5 : 2);
+var runs = quick ? 3 : 5;
+const int Workers = 64;
+const int GrainCount = 10_000;
+
+Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, server GC");
+Console.WriteLine($"Method: {Workers} concurrent callers in a closed loop; warm-up {warmUp.TotalSeconds}s, then {runs} runs of {duration.TotalSeconds}s; median (min–max) operations/s");
+Console.WriteLine();
+Console.WriteLine("| measurement | median ops/s | min–max | overhead vs floor |");
+Console.WriteLine("| --- | ---: | ---: | ---: |");
+
+await using (var silo = await StartSiloAsync(StorageProvider.Memory, null))
+{
+    var factory = silo.Services.GetRequiredService<IGrainFactory>();
+    var one = factory.GetGrain<IBenchCounterGrain>("one");
+    var locked = new LockedCounter();
+    var floorOne = await Measure.RunAsync("floor: one object behind a SemaphoreSlim", Workers, (_, _) => locked.IncrementAsync(), warmUp, duration, runs);
+    var grainOne = await Measure.RunAsync("grain calls to one grain", Workers, (_, _) => one.IncrementAsync(), warmUp, duration, runs);
+    Console.WriteLine(floorOne.Row(null));
+    Console.WriteLine(grainOne.Row(floorOne.Median));
+
+    var lockedMany = Enumerable.Range(0, GrainCount).Select(_ => new LockedCounter()).ToArray();
+    var many = Enumerable.Range(0, GrainCount).Select(i => factory.GetGrain<IBenchCounterGrain>($"g{i}")).ToArray();
+    var floorMany = await Measure.RunAsync($"floor: {GrainCount:N0} objects, each behind a SemaphoreSlim", Workers, (w, n) => lockedMany[(int)((w * 7919 + n) % GrainCount)].IncrementAsync(), warmUp, duration, runs);
+    var grainMany = await Measure.RunAsync($"grain calls spread over {GrainCount:N0} grains", Workers, (w, n) => many[(int)((w * 7919 + n) % GrainCount)].IncrementAsync(), warmUp, duration, runs);
+    Console.WriteLine(floorMany.Row(null));
+    Console.WriteLine(grainMany.Row(floorMany.Median));
+}
+
+var sqliteFile = Path.Combine(Path.GetTempPath(), $"grainchat-bench-{Guid.NewGuid():N}.db");
+await WriteBenchAsync("SQLite", StorageProvider.Sqlite, $"Data Source={sqliteFile}");
+if (postgres is not null)
+{
+    await WriteBenchAsync("PostgreSQL", StorageProvider.Postgres, postgres);
+}
+
+async Task WriteBenchAsync(string label, StorageProvider provider, string connectionString)
+{
+    await using var silo = await StartSiloAsync(provider, connectionString);
+    var factory = silo.Services.GetRequiredService<IGrainFactory>();
+    var dialect = silo.Services.GetRequiredService<SqlDialect>();
+    var grains = Enumerable.Range(0, Workers).Select(i => factory.GetGrain<IBenchStateGrain>($"w{i}")).ToArray();
+    await RawFloor.PrepareAsync(dialect, Workers);
+    var floor = await Measure.RunAsync($"floor: raw single-row UPDATE loop, {label}", Workers, (w, _) => RawFloor.UpdateAsync(dialect, w), warmUp, duration, runs);
+    var grain = await Measure.RunAsync($"durable grain state writes, {label}", Workers, (w, _) => grains[w].IncrementAndWriteAsync(), warmUp, duration, runs);
+    Console.WriteLine(floor.Row(null));
+    Console.WriteLine(grain.Row(floor.Median));
+}
+
+static async Task<BenchSilo> StartSiloAsync(StorageProvider provider, string? connectionString)
+{
+    var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["GrainChat:Storage:Provider"] = provider.ToString(),
+        ["ConnectionStrings:GrainChat"] = connectionString,
+    });
+    builder.Services.AddLogging();
+    builder.Services.AddGrainChatSilo(builder.Configuration, typeof(BenchCounterGrain).Assembly);
+    var host = builder.Build();
+    await host.StartAsync();
+    return new BenchSilo(host);
+}
+
+internal sealed class BenchSilo(IHost host) : IAsyncDisposable
+{
+    public IServiceProvider Services => host.Services;
+
+    public async ValueTask DisposeAsync()
+    {
+        await host.StopAsync();
+        host.Dispose();
+    }
+}
