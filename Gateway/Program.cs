@@ -1,18 +1,30 @@
+using GrainChat.Gateway.Auth;
 using GrainChat.Gateway.Endpoints;
+using GrainChat.Gateway.Errors;
 using GrainChat.Gateway.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGrainChatSilo();
+builder.AddGrainChatAuth();
+builder.AddGrainChatChat();
+builder.Services.AddGrainChatErrors();
 builder.Services.AddGrainChatHealthChecks();
-builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
 app.MapGrainChatHealthChecks();
 app.MapApiRoot();
+app.MapGrainChatChat();
 
 app.Run();
 

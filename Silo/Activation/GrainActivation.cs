@@ -24,6 +24,7 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
     private int _exclusiveRunning;
     private bool _drainScheduled;
     private long _lastActivity = Environment.TickCount64;
+    private long _keepAliveUntil;
 
     public GrainActivation(GrainId id, GrainClassInfo grainClass, Catalog catalog, IServiceProvider services)
     {
@@ -119,8 +120,9 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
     {
         lock (_lock)
         {
+            var now = Environment.TickCount64;
             if (_status == ActivationStatus.Valid && _running.Count == 0 && _queue.Count == 0 && _lifecycleItem is null
-                && Environment.TickCount64 - _lastActivity >= (long)idleAge.TotalMilliseconds)
+                && now - _lastActivity >= (long)idleAge.TotalMilliseconds && now >= _keepAliveUntil)
             {
                 _deactivationRequest ??= new DeactivationReason(DeactivationReasonCode.IdleCollection, $"Idle for more than {idleAge}");
                 TryBeginDeactivation();
@@ -142,6 +144,16 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
             {
                 item.FailIfExpired(nowTimestamp);
             }
+        }
+    }
+
+    public void DelayDeactivation(TimeSpan timeSpan)
+    {
+        lock (_lock)
+        {
+            _keepAliveUntil = timeSpan <= TimeSpan.Zero ? 0
+                : timeSpan >= TimeSpan.FromDays(10_000) ? long.MaxValue
+                : Environment.TickCount64 + (long)timeSpan.TotalMilliseconds;
         }
     }
 

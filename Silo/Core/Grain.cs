@@ -39,6 +39,12 @@ public abstract class Grain
         new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "DeactivateOnIdle was called"));
 
     /// <summary>
+    /// Keeps this activation from idle collection for at least <paramref name="timeSpan"/> from now
+    /// (<see cref="TimeSpan.MaxValue"/>: until cancelled); zero or negative cancels an earlier delay.
+    /// </summary>
+    protected void DelayDeactivation(TimeSpan timeSpan) => Activation.DelayDeactivation(timeSpan);
+
+    /// <summary>
     /// Starts a timer whose ticks are turns of this activation: a tick never overlaps a call, and the period
     /// counts from the end of the previous tick. Stopped by disposing of it or by deactivation.
     /// </summary>

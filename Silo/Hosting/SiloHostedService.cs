@@ -1,20 +1,22 @@
 using GrainChat.Silo.Activation;
 using GrainChat.Silo.Persistence;
+using GrainChat.Silo.Persistence.Sql;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace GrainChat.Silo.Hosting;
 
-/// <summary>Starts the silo with the host (storage schema first) and stops it gracefully: every activation deactivates.</summary>
+/// <summary>Starts the silo with the host (database schema first) and stops it gracefully: every activation deactivates.</summary>
 internal sealed partial class SiloHostedService(
     IStorageLifecycle storage,
+    SchemaMigrator migrator,
     Catalog catalog,
     ActivationCollector collector,
     ILogger<SiloHostedService> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await storage.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await migrator.MigrateAsync(cancellationToken).ConfigureAwait(false);
         collector.Start();
         LogStarted(logger, storage.ProviderName);
     }

@@ -73,6 +73,7 @@ public static class SiloServiceCollectionExtensions
             return storage.Provider switch
             {
                 StorageProvider.Postgres => new PostgresDialect(storage.ConnectionString),
+                StorageProvider.Memory => SqliteDialect.Throwaway(),
                 _ => new SqliteDialect(storage.ConnectionString),
             };
         });

@@ -26,12 +26,9 @@ public interface IGrainStorage
     Task<string> ClearAsync(GrainStateKey key, string? etag, CancellationToken cancellationToken);
 }
 
-/// <summary>Storage that can say whether it is reachable, and prepare its schema.</summary>
+/// <summary>Storage that can say whether it is reachable.</summary>
 public interface IStorageLifecycle
 {
-    /// <summary>Creates or migrates the schema; safe to run on every start and from several processes at once.</summary>
-    Task InitializeAsync(CancellationToken cancellationToken);
-
     /// <summary>Runs a trivial query; throws when storage cannot be reached.</summary>
     Task PingAsync(CancellationToken cancellationToken);
 

@@ -20,8 +20,6 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageLifecycle
     public Task<string> ClearAsync(GrainStateKey key, string? etag, CancellationToken cancellationToken) =>
         Task.FromResult(Replace(key, null, etag));
 
-    public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
     public Task PingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private string Replace(GrainStateKey key, string? payload, string? etag)

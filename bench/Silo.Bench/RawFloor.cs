@@ -18,26 +18,13 @@ internal static class RawFloor
         }
     }
 
-    public static async Task UpdateAsync(SqlDialect dialect, int row)
-    {
-        var gate = dialect.WriteGate;
-        if (gate is not null)
+    public static Task UpdateAsync(SqlDialect dialect, int row) =>
+        dialect.WriteAsync(async (connection, ct) =>
         {
-            await gate.WaitAsync();
-        }
-
-        try
-        {
-            await using var connection = await dialect.OpenAsync(default);
             await using var command = connection.CreateCommand();
             command.CommandText = "UPDATE bench_floor SET payload = @payload, version = version + 1 WHERE id = @id";
             command.AddParameter("payload", """{"value":1}""");
             command.AddParameter("id", row);
-            await command.ExecuteNonQueryAsync();
-        }
-        finally
-        {
-            gate?.Release();
-        }
-    }
+            return await command.ExecuteNonQueryAsync(ct);
+        }, default);
 }

@@ -58,14 +58,3 @@ internal sealed partial class SchemaMigrator(SqlDialect dialect, IEnumerable<Sto
     [LoggerMessage(Level = LogLevel.Information, Message = "{Provider} schema migration {Version} ({Description}) applied")]
     private static partial void LogMigrationApplied(ILogger logger, string provider, int version, string description);
 }
-
-internal static class DbCommandExtensions
-{
-    public static void AddParameter(this DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
-    }
-}

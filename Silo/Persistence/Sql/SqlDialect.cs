@@ -20,4 +20,31 @@ public abstract class SqlDialect
 
     /// <summary>Serialises writers where the database allows only one at a time; null where it does not need to.</summary>
     public virtual SemaphoreSlim? WriteGate => null;
+
+    /// <summary>Runs a write on its own pooled connection, taking the write gate where the database needs one.</summary>
+    public async Task<T> WriteAsync<T>(Func<DbConnection, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    {
+        var gate = WriteGate;
+        if (gate is not null)
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await write(connection, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate?.Release();
+        }
+    }
+
+    /// <summary>Runs a read on its own pooled connection (readers never wait for the write gate).</summary>
+    public async Task<T> ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await read(connection, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -8,7 +8,7 @@ namespace GrainChat.Silo.Persistence.Sql;
 /// Grain state in the <c>grain_state</c> table, for SQLite and PostgreSQL alike. Every write is one conditional
 /// statement on the version column, so a stale writer changes nothing and learns it from the affected-row count.
 /// </summary>
-internal sealed class SqlGrainStorage(SqlDialect dialect, SchemaMigrator migrator) : IGrainStorage, IStorageLifecycle
+internal sealed class SqlGrainStorage(SqlDialect dialect) : IGrainStorage, IStorageLifecycle
 {
     private const string KeyFilter = "grain_type = @type AND grain_key = @key AND state_name = @state";
 
@@ -20,21 +20,16 @@ internal sealed class SqlGrainStorage(SqlDialect dialect, SchemaMigrator migrato
 
     public string ProviderName => dialect.ProviderName;
 
-    public Task InitializeAsync(CancellationToken cancellationToken) => migrator.MigrateAsync(cancellationToken);
+    public Task PingAsync(CancellationToken cancellationToken) =>
+        dialect.ReadAsync(static async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            return await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
+        }, cancellationToken);
 
-    public async Task PingAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1";
-        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<StoredGrainState?> ReadAsync(GrainStateKey key, CancellationToken cancellationToken)
-    {
-        await using var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadAsync(connection, key, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<StoredGrainState?> ReadAsync(GrainStateKey key, CancellationToken cancellationToken) =>
+        dialect.ReadAsync((connection, ct) => ReadAsync(connection, key, ct), cancellationToken);
 
     public Task<string> WriteAsync(GrainStateKey key, string payload, string? etag, CancellationToken cancellationToken) =>
         ReplaceAsync(key, payload, etag, cancellationToken);
@@ -42,18 +37,11 @@ internal sealed class SqlGrainStorage(SqlDialect dialect, SchemaMigrator migrato
     public Task<string> ClearAsync(GrainStateKey key, string? etag, CancellationToken cancellationToken) =>
         ReplaceAsync(key, null, etag, cancellationToken);
 
-    private async Task<string> ReplaceAsync(GrainStateKey key, string? payload, string? etag, CancellationToken cancellationToken)
+    private Task<string> ReplaceAsync(GrainStateKey key, string? payload, string? etag, CancellationToken cancellationToken)
     {
         long? expectedVersion = etag is null ? null : ParseEtag(key, etag);
-        var gate = dialect.WriteGate;
-        if (gate is not null)
+        return dialect.WriteAsync(async (connection, ct) =>
         {
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        try
-        {
-            await using var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
             command.CommandText = expectedVersion is null ? _insertSql : _updateSql;
             AddKey(command, key);
@@ -63,18 +51,14 @@ internal sealed class SqlGrainStorage(SqlDialect dialect, SchemaMigrator migrato
                 command.AddParameter("version", version);
             }
 
-            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+            if (await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1)
             {
                 return ((expectedVersion ?? 0) + 1).ToString(CultureInfo.InvariantCulture);
             }
 
-            var current = await ReadAsync(connection, key, cancellationToken).ConfigureAwait(false);
+            var current = await ReadAsync(connection, key, ct).ConfigureAwait(false);
             throw MemoryGrainStorage.Conflict(key, current?.Etag, etag);
-        }
-        finally
-        {
-            gate?.Release();
-        }
+        }, cancellationToken);
     }
 
     private static async Task<StoredGrainState?> ReadAsync(DbConnection connection, GrainStateKey key, CancellationToken cancellationToken)

@@ -8,14 +8,20 @@ namespace GrainChat.Silo.Persistence.Sql;
 /// process crash (kill -9); only an operating-system crash can lose the last commits. Writers inside this process
 /// take turns through <see cref="WriteGate"/>, so SQLite's busy handler is only needed between processes.
 /// </summary>
-public sealed class SqliteDialect : SqlDialect
+public sealed class SqliteDialect : SqlDialect, IDisposable
 {
     private const int BusyTimeoutMilliseconds = 10_000;
     private readonly string _connectionString;
+    private readonly string? _throwawayFile;
 
     static SqliteDialect() => SQLitePCL.Batteries_V2.Init();
 
     public SqliteDialect(string connectionString)
+        : this(connectionString, throwaway: false)
+    {
+    }
+
+    private SqliteDialect(string connectionString, bool throwaway)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true };
         if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource))
@@ -28,6 +34,27 @@ public sealed class SqliteDialect : SqlDialect
         }
 
         _connectionString = builder.ToString();
+        _throwawayFile = throwaway ? builder.DataSource : null;
+    }
+
+    /// <summary>
+    /// For the Memory provider: grain state stays in memory, but SQL-backed stores (such as the message log)
+    /// need a database, so they get a SQLite file in the temp folder that nothing reads after the process.
+    /// </summary>
+    public static SqliteDialect Throwaway() =>
+        new($"Data Source={Path.Combine(Path.GetTempPath(), "grainchat-memory", $"{Guid.NewGuid():N}.db")}", throwaway: true);
+
+    public void Dispose()
+    {
+        WriteGate.Dispose();
+        if (_throwawayFile is not null)
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var file in new[] { _throwawayFile, _throwawayFile + "-wal", _throwawayFile + "-shm" })
+            {
+                File.Delete(file);
+            }
+        }
     }
 
     public override string ProviderName => "Sqlite";

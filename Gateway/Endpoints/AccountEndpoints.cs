@@ -1,0 +1,81 @@
+using System.Security.Claims;
+using GrainChat.Chat;
+using GrainChat.Gateway.Auth;
+using GrainChat.Gateway.Chat;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GrainChat.Gateway.Endpoints;
+
+/// <summary><c>/api/register</c>, <c>/api/login</c>, <c>/api/logout</c>, <c>/api/me</c>.</summary>
+internal static class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Account");
+        api.MapPost("/register", RegisterAsync).AllowAnonymous();
+        api.MapPost("/login", LoginAsync).AllowAnonymous();
+        api.MapPost("/logout", LogoutAsync).RequireAuthorization();
+        api.MapGet("/me", MeAsync).RequireAuthorization();
+        return app;
+    }
+
+    private static async Task<Created<RegisterResponse>> RegisterAsync(Credentials body, ChatService chat, TokenIssuer tokens)
+    {
+        ChatLimits.ValidateUsername(body.Username);
+        ChatLimits.ValidatePassword(body.Password);
+        var user = chat.User(body.Username!);
+        var profile = await user.RegisterAsync(body.Username!, body.Password!);
+        var session = await user.OpenSessionAsync();
+        return TypedResults.Created("/api/me", new RegisterResponse(new UserSummary(profile.Username, profile.CreatedAt), tokens.Issue(session)));
+    }
+
+    private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> LoginAsync(Credentials body, ChatService chat, TokenIssuer tokens)
+    {
+        // One answer for a malformed name, an unknown user and a wrong password.
+        if (string.IsNullOrEmpty(body.Username) || body.Username.Length > ChatLimits.UsernameMaxLength || string.IsNullOrEmpty(body.Password)
+            || body.Password.Length > ChatLimits.PasswordMaxLength)
+        {
+            return InvalidCredentials();
+        }
+
+        var user = chat.User(body.Username);
+        if (await user.LoginAsync(body.Password) is not { } session)
+        {
+            return InvalidCredentials();
+        }
+
+        var profile = await user.GetProfileAsync();
+        return TypedResults.Ok(new LoginResponse("success", tokens.Issue(session), new UserSummary(profile!.Username, profile.CreatedAt)));
+    }
+
+    private static async Task<Ok<MessageResponse>> LogoutAsync(ClaimsPrincipal principal, ChatService chat)
+    {
+        await chat.User(principal.Username()).LogoutAsync(principal.SessionIdOf());
+        return TypedResults.Ok(new MessageResponse("Logged out"));
+    }
+
+    private static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> MeAsync(ClaimsPrincipal principal, ChatService chat)
+    {
+        var profile = await chat.User(principal.Username()).GetProfileAsync();
+        return profile is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, detail: "The account no longer exists")
+            : TypedResults.Ok(new MeResponse(profile.Username, principal.IsAdmin(), profile.Rooms, new LobbyStatus("Idle", null)));
+    }
+
+    private static ProblemHttpResult InvalidCredentials() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "Invalid username or password");
+
+    internal sealed record Credentials(string? Username, string? Password);
+
+    internal sealed record UserSummary(string Username, DateTimeOffset CreatedAt);
+
+    internal sealed record RegisterResponse(UserSummary User, string Token);
+
+    internal sealed record LoginResponse(string Status, string Token, UserSummary User);
+
+    internal sealed record MeResponse(string Username, bool IsAdmin, IReadOnlyList<string> Rooms, LobbyStatus Lobby);
+
+    internal sealed record LobbyStatus(string State, object? Session);
+}
+
+internal sealed record MessageResponse(string Message);

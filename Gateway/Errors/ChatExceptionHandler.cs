@@ -1,0 +1,78 @@
+using GrainChat.Chat;
+using GrainChat.Gateway.Chat;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrainChat.Gateway.Errors;
+
+/// <summary>
+/// Turns a broken rule (<see cref="ChatException"/>) or an unreadable request into RFC 7807 ProblemDetails
+/// with the right status and, where there is one, the field at fault. Anything else stays a 500.
+/// </summary>
+internal sealed partial class ChatExceptionHandler(IProblemDetailsService problemDetails, ILogger<ChatExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            ChatException chat => FromChatException(chat),
+            RateLimitedException limited => TooManyRequests(httpContext, limited),
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = "The request could not be read",
+                Detail = bad.InnerException is System.Text.Json.JsonException json ? $"{bad.Message} {json.Message}" : bad.Message,
+            },
+            _ => null,
+        };
+        if (problem is null)
+        {
+            return false;
+        }
+
+        LogRejected(logger, httpContext.Request.Method, httpContext.Request.Path, problem.Status ?? 400, problem.Detail);
+        httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails TooManyRequests(HttpContext httpContext, RateLimitedException exception)
+    {
+        httpContext.Response.Headers.RetryAfter = exception.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ProblemDetails { Status = StatusCodes.Status429TooManyRequests, Title = "Too Many Requests", Detail = exception.Message };
+    }
+
+    public static ProblemDetails FromChatException(ChatException exception)
+    {
+        var status = StatusOf(exception.Code);
+        ProblemDetails problem = exception.Field is { } field && status == StatusCodes.Status400BadRequest
+            ? new ValidationProblemDetails(new Dictionary<string, string[]> { [field] = [exception.Message] })
+            : new ProblemDetails();
+        problem.Status = status;
+        problem.Title = TitleOf(exception.Code);
+        problem.Detail = exception.Message;
+        return problem;
+    }
+
+    public static int StatusOf(ChatErrorCode code) => code switch
+    {
+        ChatErrorCode.Invalid => StatusCodes.Status400BadRequest,
+        ChatErrorCode.Unauthorized => StatusCodes.Status401Unauthorized,
+        ChatErrorCode.Forbidden => StatusCodes.Status403Forbidden,
+        ChatErrorCode.NotFound => StatusCodes.Status404NotFound,
+        ChatErrorCode.Conflict => StatusCodes.Status409Conflict,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    private static string TitleOf(ChatErrorCode code) => code switch
+    {
+        ChatErrorCode.Invalid => "One or more validation errors occurred.",
+        ChatErrorCode.Unauthorized => "Unauthorized",
+        ChatErrorCode.Forbidden => "Forbidden",
+        ChatErrorCode.NotFound => "Not Found",
+        ChatErrorCode.Conflict => "Conflict",
+        _ => "Bad Request",
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} rejected with {Status}: {Detail}")]
+    private static partial void LogRejected(ILogger logger, string method, string path, int status, string? detail);
+}

@@ -1,0 +1,76 @@
+using System.Buffers;
+
+namespace GrainChat.Chat;
+
+/// <summary>The limits of DESIGN.md §4 and §6, in one place.</summary>
+public static class ChatLimits
+{
+    public const int UsernameMinLength = 3;
+    public const int UsernameMaxLength = 30;
+    public const int PasswordMinLength = 8;
+    public const int PasswordMaxLength = 128;
+    public const int RoomNameMaxLength = 100;
+    public const int MessageMaxLength = 4000;
+    public const int ClientMessageIdMaxLength = 100;
+    public const int HubFrameMaxBytes = 32 * 1024;
+
+    private static readonly SearchValues<char> UsernameCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
+
+    /// <summary>Usernames are unique case-insensitively; this is the form they are keyed by.</summary>
+    public static string UserKey(string username) => username.ToLowerInvariant();
+
+    public static void ValidateUsername(string? username, string field = "username")
+    {
+        if (string.IsNullOrEmpty(username) || username.Length is < UsernameMinLength or > UsernameMaxLength || username.AsSpan().ContainsAnyExcept(UsernameCharacters))
+        {
+            throw ChatException.Invalid($"A username is {UsernameMinLength}–{UsernameMaxLength} characters of A-Z a-z 0-9 _ . -", field);
+        }
+    }
+
+    public static void ValidatePassword(string? password)
+    {
+        if (password is null || password.Length is < PasswordMinLength or > PasswordMaxLength)
+        {
+            throw ChatException.Invalid($"A password is {PasswordMinLength}–{PasswordMaxLength} characters", "password");
+        }
+    }
+
+    public static string ValidateRoomName(string? roomName)
+    {
+        var trimmed = roomName?.Trim();
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > RoomNameMaxLength)
+        {
+            throw ChatException.Invalid($"A room name is 1–{RoomNameMaxLength} characters", "roomName");
+        }
+
+        return trimmed;
+    }
+
+    public static void ValidateMessage(string? text, string? clientMessageId)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw ChatException.Invalid("A message needs some text", "text");
+        }
+
+        if (text.Length > MessageMaxLength)
+        {
+            throw ChatException.Invalid($"A message is at most {MessageMaxLength} characters (this one has {text.Length})", "text");
+        }
+
+        if (clientMessageId is { Length: 0 or > ClientMessageIdMaxLength })
+        {
+            throw ChatException.Invalid($"A clientMessageId is 1–{ClientMessageIdMaxLength} characters", "clientMessageId");
+        }
+    }
+
+    /// <summary>The room id of the direct conversation between two users (the same whichever of them asks).</summary>
+    public static string DirectRoomId(string userA, string userB)
+    {
+        var (a, b) = (UserKey(userA), UserKey(userB));
+        return string.CompareOrdinal(a, b) <= 0 ? $"dm:{a}:{b}" : $"dm:{b}:{a}";
+    }
+
+    public static bool IsDirectRoomId(string roomId) => roomId.StartsWith("dm:", StringComparison.Ordinal);
+}

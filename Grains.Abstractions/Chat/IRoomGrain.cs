@@ -1,0 +1,28 @@
+using GrainChat.Runtime;
+
+namespace GrainChat.Chat;
+
+/// <summary>A room (or a direct conversation), keyed by its opaque room id.</summary>
+public interface IRoomGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the room with its creator as the first member; <see cref="ChatErrorCode.Conflict"/> when the name is taken.</summary>
+    Task<RoomInfo> CreateAsync(string roomName, string creator);
+
+    /// <summary>Creates, if need be, the direct conversation of two users.</summary>
+    Task<RoomInfo> EnsureDirectAsync(string userA, string userB);
+
+    /// <summary>The room, or <see cref="ChatErrorCode.NotFound"/>.</summary>
+    [ReadOnly]
+    Task<RoomInfo> GetInfoAsync();
+
+    /// <summary>Adds a member (idempotent).</summary>
+    Task<RoomInfo> JoinAsync(string username);
+
+    Task LeaveAsync(string username);
+
+    /// <summary>Stores the message durably, then publishes it; a repeated clientMessageId returns the stored message.</summary>
+    Task<PostResult> PostAsync(string sender, string text, string? clientMessageId);
+
+    /// <summary>History for a member; <see cref="ChatErrorCode.Forbidden"/> for anyone else. Not read-only: it fills the in-memory window.</summary>
+    Task<MessagePage> GetMessagesAsync(string username, HistoryQuery query);
+}

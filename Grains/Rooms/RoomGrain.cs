@@ -1,0 +1,230 @@
+using GrainChat.Chat;
+using GrainChat.Grains.Storage;
+using GrainChat.Runtime;
+using GrainChat.Runtime.Streams;
+using GrainChat.Silo;
+
+namespace GrainChat.Grains.Rooms;
+
+/// <summary>
+/// A room or direct conversation: its members and its message sequence. Messages go to the append-only
+/// <see cref="MessageLog"/> (not grain state) and are published on <c>room/&lt;id&gt;</c> — or, for a direct
+/// conversation, on both users' streams — only after they are durable. The latest messages are kept in memory
+/// so that most history reads never reach the database.
+/// </summary>
+public sealed class RoomGrain(
+    [PersistentState("room")] IPersistentState<RoomState> room,
+    MessageLog log,
+    ChatDirectory directory,
+    TimeProvider time) : Grain, IRoomGrain
+{
+    /// <summary>How many of the latest messages stay in memory.</summary>
+    public const int RecentWindowSize = 200;
+
+    private const int MaxSequenceRetries = 5;
+
+    private readonly RecentMessages _recent = new(RecentWindowSize);
+    private long _lastSequence;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (room.RecordExists)
+        {
+            _lastSequence = await log.GetLastSequenceAsync(GrainKey);
+        }
+    }
+
+    public async Task<RoomInfo> CreateAsync(string roomName, string creator)
+    {
+        var name = ChatLimits.ValidateRoomName(roomName);
+        if (room.RecordExists)
+        {
+            throw ChatException.Conflict($"Room '{GrainKey}' already exists");
+        }
+
+        var createdAt = UnixTime.Now(time);
+        if (!await directory.TryAddRoomAsync(new RoomSummary(GrainKey, name, 1, creator, createdAt)))
+        {
+            DeactivateOnIdle();
+            throw ChatException.Conflict($"Room name '{name}' is already taken", "roomName");
+        }
+
+        room.State = new RoomState { RoomName = name, CreatedBy = creator, CreatedAt = createdAt, Members = [creator] };
+        await room.WriteStateAsync();
+        await User(creator).AddRoomAsync(GrainKey);
+        return Info();
+    }
+
+    public async Task<RoomInfo> EnsureDirectAsync(string userA, string userB)
+    {
+        if (!string.Equals(ChatLimits.DirectRoomId(userA, userB), GrainKey, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Room {GrainKey} is not the direct conversation of {userA} and {userB}.");
+        }
+
+        if (!room.RecordExists)
+        {
+            room.State = new RoomState { RoomName = $"{userA} & {userB}", CreatedBy = userA, CreatedAt = UnixTime.Now(time), Members = [userA, userB], IsDirect = true };
+            await room.WriteStateAsync();
+            await User(userA).AddDirectConversationAsync(GrainKey, userB);
+            await User(userB).AddDirectConversationAsync(GrainKey, userA);
+        }
+
+        return Info();
+    }
+
+    public Task<RoomInfo> GetInfoAsync()
+    {
+        EnsureExists();
+        return Task.FromResult(Info());
+    }
+
+    public async Task<RoomInfo> JoinAsync(string username)
+    {
+        EnsureExists();
+        if (room.State.IsDirect)
+        {
+            throw ChatException.Forbidden("A direct conversation cannot be joined");
+        }
+
+        if (!IsMember(username))
+        {
+            room.State = room.State with { Members = [.. room.State.Members, username] };
+            await room.WriteStateAsync();
+            await directory.SetMemberCountAsync(GrainKey, room.State.Members.Count);
+            await User(username).AddRoomAsync(GrainKey);
+            await RoomStream().OnNextAsync(new UserJoined(GrainKey, username));
+        }
+
+        return Info();
+    }
+
+    public async Task LeaveAsync(string username)
+    {
+        EnsureExists();
+        if (room.State.IsDirect)
+        {
+            throw ChatException.Forbidden("A direct conversation cannot be left");
+        }
+
+        if (IsMember(username))
+        {
+            room.State = room.State with { Members = room.State.Members.Where(m => !SameUser(m, username)).ToArray() };
+            await room.WriteStateAsync();
+            await directory.SetMemberCountAsync(GrainKey, room.State.Members.Count);
+            await RoomStream().OnNextAsync(new UserLeft(GrainKey, username));
+            await User(username).RemoveRoomAsync(GrainKey);
+        }
+    }
+
+    public async Task<PostResult> PostAsync(string sender, string text, string? clientMessageId)
+    {
+        EnsureExists();
+        EnsureMember(sender);
+        ChatLimits.ValidateMessage(text, clientMessageId);
+        if (clientMessageId is not null && await FindSentAsync(sender, clientMessageId) is { } earlier)
+        {
+            return new PostResult(earlier, Created: false);
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var message = new ChatMessage(_lastSequence + 1, GrainKey, sender, text, UnixTime.Now(time), clientMessageId);
+            if (await log.AppendAsync(message))
+            {
+                _lastSequence = message.Id;
+                _recent.Add(message);
+                await PublishAsync(message);
+                return new PostResult(message, Created: true);
+            }
+
+            // Not stored: the same clientMessageId arrived through another node, or another node took this id.
+            if (clientMessageId is not null && await log.FindByClientMessageIdAsync(GrainKey, sender, clientMessageId) is { } stored)
+            {
+                return new PostResult(stored, Created: false);
+            }
+
+            if (attempt == MaxSequenceRetries)
+            {
+                throw new InvalidOperationException($"Room {GrainKey} could not take a message id after {MaxSequenceRetries} tries.");
+            }
+
+            _lastSequence = await log.GetLastSequenceAsync(GrainKey);
+            _recent.Clear();
+        }
+    }
+
+    public async Task<MessagePage> GetMessagesAsync(string username, HistoryQuery query)
+    {
+        EnsureExists();
+        EnsureMember(username);
+        if (!_recent.IsLoaded)
+        {
+            _recent.Load(await log.ReadAsync(GrainKey, HistoryQuery.Latest(RecentWindowSize)), _lastSequence);
+        }
+
+        var page = _recent.TryRead(query) ?? await log.ReadAsync(GrainKey, query);
+        return new MessagePage(GrainKey, page);
+    }
+
+    private async Task<ChatMessage?> FindSentAsync(string sender, string clientMessageId) =>
+        _recent.FindByClientMessageId(sender, clientMessageId)
+        ?? await log.FindByClientMessageIdAsync(GrainKey, sender, clientMessageId);
+
+    private async Task PublishAsync(ChatMessage message)
+    {
+        var streams = GetStreamProvider(StreamProviderNames.Default);
+        if (!room.State.IsDirect)
+        {
+            await RoomStream().OnNextAsync(new MessageReceived(message));
+            return;
+        }
+
+        foreach (var member in room.State.Members)
+        {
+            var key = ChatLimits.UserKey(member);
+            await streams.GetStream<UserEvent>(StreamId.Create(ChatStreams.UserNamespace, key)).OnNextAsync(new DirectMessageReceived(key, message));
+        }
+    }
+
+    private IAsyncStream<RoomEvent> RoomStream() =>
+        GetStreamProvider(StreamProviderNames.Default).GetStream<RoomEvent>(StreamId.Create(ChatStreams.RoomNamespace, GrainKey));
+
+    private IUserGrain User(string username) => GrainFactory.GetGrain<IUserGrain>(ChatLimits.UserKey(username));
+
+    private bool IsMember(string username) => room.State.Members.Any(m => SameUser(m, username));
+
+    private static bool SameUser(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    private void EnsureExists()
+    {
+        if (!room.RecordExists)
+        {
+            DeactivateOnIdle();
+            throw ChatException.NotFound($"Room '{GrainKey}' does not exist");
+        }
+    }
+
+    private void EnsureMember(string username)
+    {
+        if (!IsMember(username))
+        {
+            throw ChatException.Forbidden($"You are not a member of room '{GrainKey}'");
+        }
+    }
+
+    private RoomInfo Info() => new(GrainKey, room.State.RoomName, room.State.CreatedBy, room.State.CreatedAt, room.State.Members, room.State.IsDirect);
+}
+
+public sealed record RoomState
+{
+    public string RoomName { get; init; } = "";
+
+    public string CreatedBy { get; init; } = "";
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public IReadOnlyList<string> Members { get; init; } = [];
+
+    public bool IsDirect { get; init; }
+}
