@@ -3,24 +3,61 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace GrainChat.Tests.Infrastructure;
 
-/// <summary>The Gateway in-process on its own temporary SQLite file.</summary>
-public sealed class GatewayFactory : WebApplicationFactory<Program>
+/// <summary>
+/// The Gateway on real Kestrel (a free loopback port) with its own temporary SQLite file and key folder,
+/// so HTTP and SignalR WebSocket traffic in the tests goes over real sockets.
+/// </summary>
+public class GatewayFactory : WebApplicationFactory<Program>
 {
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("grainchat-gateway-");
 
+    public GatewayFactory()
+    {
+        UseKestrel(0);
+    }
+
     public string DatabaseFile => Path.Combine(_directory.FullName, "grainchat.db");
+
+    /// <summary>Where the server listens, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri ServerAddress
+    {
+        get
+        {
+            StartServer();
+            return ClientOptions.BaseAddress;
+        }
+    }
+
+    /// <summary>Settings a test class needs beyond the defaults.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:GrainChat", $"Data Source={DatabaseFile}");
         builder.UseSetting("GrainChat:Storage:Provider", "Sqlite");
-        builder.UseEnvironment("Testing");
+        builder.UseSetting("GrainChat:DataProtection:KeysDirectory", Path.Combine(_directory.FullName, "keys"));
+        builder.UseSetting("GrainChat:Presence:GracePeriod", "00:00:01");
+        builder.UseSetting("GrainChat:RateLimit:MessagesPerSecond", "1000");
+        builder.UseSetting("GrainChat:RateLimit:Burst", "1000");
+        builder.UseSetting("GrainChat:Admins:0", "root");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _directory.Delete(recursive: true);
+        try
+        {
+            _directory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a pool is left for the temp folder's own cleanup.
+        }
     }
 }

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GrainChat.Tests.Infrastructure;
+
+/// <summary>A registered user of a test Gateway: an authenticated HttpClient and, on demand, real hub connections.</summary>
+public sealed class ChatClient : IAsyncDisposable
+{
+    public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(15);
+
+    private static readonly string[] HubEvents =
+        ["MessageReceived", "DirectMessageReceived", "UserJoined", "UserLeft", "PresenceChanged", "Message", "Broadcast"];
+
+    private readonly GatewayFactory _gateway;
+    private readonly List<HubConnection> _connections = [];
+
+    private ChatClient(GatewayFactory gateway, string username, string token)
+    {
+        _gateway = gateway;
+        Username = username;
+        Token = token;
+        Http = gateway.CreateClient();
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public string Username { get; }
+
+    public string Token { get; }
+
+    public HttpClient Http { get; }
+
+    /// <summary>Every hub event any of this user's connections received, in arrival order.</summary>
+    public ConcurrentQueue<HubEvent> Events { get; } = new();
+
+    public static string UniqueName(string prefix = "u") => $"{prefix}{Guid.NewGuid():N}"[..20];
+
+    public static async Task<ChatClient> RegisterAsync(GatewayFactory gateway, string? username = null, string password = "correct horse")
+    {
+        username ??= UniqueName();
+        var response = await gateway.CreateClient().PostAsJsonAsync("/api/register", new { username, password });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return new ChatClient(gateway, username, body.GetProperty("token").GetString()!);
+    }
+
+    public async Task<HubConnection> ConnectAsync(string? token = null)
+    {
+        var hubUri = new UriBuilder(_gateway.ServerAddress) { Scheme = "ws", Path = "/hubs/chat", Query = $"access_token={Uri.EscapeDataString(token ?? Token)}" }.Uri;
+        var builder = new HubConnectionBuilder();
+        builder.Services.AddSingleton<IConnectionFactory>(new WebSocketConnectionFactory(hubUri));
+        builder.Services.AddSingleton<EndPoint>(new UriEndPoint(hubUri));
+        var connection = builder.Build();
+        foreach (var name in HubEvents)
+        {
+            connection.On<JsonElement>(name, payload => Events.Enqueue(new HubEvent(name, connection.ConnectionId, payload)));
+        }
+
+        await connection.StartAsync().WaitAsync(WaitLimit);
+        _connections.Add(connection);
+        return connection;
+    }
+
+    public async Task<HubEvent> WaitForEventAsync(string name, Func<JsonElement, bool>? match = null)
+    {
+        HubEvent? found = null;
+        await Eventually.TrueAsync(() => (found = Events.FirstOrDefault(e => e.Name == name && (match?.Invoke(e.Payload) ?? true))) is not null, WaitLimit, $"{Username} never received {name}.");
+        return found!;
+    }
+
+    public async Task<string> CreateRoomAsync(string? roomName = null)
+    {
+        var response = await Http.PostAsJsonAsync("/api/rooms", new { roomName = roomName ?? UniqueName("room") });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("roomId").GetString()!;
+    }
+
+    public async Task JoinAsync(string roomId) =>
+        Assert.Equal(HttpStatusCode.OK, (await Http.PostAsync($"/api/rooms/{roomId}/join", null)).StatusCode);
+
+    public async Task<JsonElement> PostAsync(string roomId, string text, string? clientMessageId = null)
+    {
+        var response = await Http.PostAsJsonAsync($"/api/rooms/{roomId}/messages", new { text, clientMessageId });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public async Task<JsonElement[]> HistoryAsync(string roomId, string query = "")
+    {
+        var page = await Http.GetFromJsonAsync<JsonElement>($"/api/rooms/{roomId}/messages{query}");
+        return page.GetProperty("messages").EnumerateArray().ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
+        }
+
+        Http.Dispose();
+    }
+}
+
+public sealed record HubEvent(string Name, string? ConnectionId, JsonElement Payload);
