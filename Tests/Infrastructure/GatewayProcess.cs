@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace GrainChat.Tests.Infrastructure;
+
+/// <summary>The Gateway as a separate operating-system process, for tests that kill it.</summary>
+public sealed class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private GatewayProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public static async Task<GatewayProcess> StartAsync(string dataDirectory, int? port = null)
+    {
+        var listenPort = port ?? FreePort();
+        var address = new Uri($"http://127.0.0.1:{listenPort}/");
+        var gatewayDll = Path.Combine(AppContext.BaseDirectory, "GrainChat.Gateway.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = dataDirectory,
+        };
+        foreach (var argument in new[]
+        {
+            gatewayDll,
+            "--urls", address.ToString().TrimEnd('/'),
+            "--contentRoot", dataDirectory,
+            "--ConnectionStrings:GrainChat", $"Data Source={Path.Combine(dataDirectory, "grainchat.db")}",
+            "--GrainChat:DataProtection:KeysDirectory", Path.Combine(dataDirectory, "keys"),
+            "--GrainChat:RateLimit:MessagesPerSecond", "100000",
+            "--GrainChat:RateLimit:Burst", "100000",
+            "--Logging:LogLevel:Default", "Warning",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the Gateway.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var gateway = new GatewayProcess(process, address);
+        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
+        await Eventually.TrueAsync(() => !process.HasExited && IsAlive(http), TimeSpan.FromSeconds(60), "The Gateway process did not come up.");
+        return gateway;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, exactly like a crash.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            await KillAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static bool IsAlive(HttpClient http)
+    {
+        try
+        {
+            return http.GetAsync("/alive").Result.IsSuccessStatusCode;
+        }
+        catch (AggregateException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
