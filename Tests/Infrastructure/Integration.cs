@@ -33,3 +33,19 @@ public sealed class PostgresTheoryAttribute : TheoryAttribute
         }
     }
 }
+
+/// <summary>A fact that needs Debian's Chromium; skipped, with the reason shown, when it is absent (unless required).</summary>
+public sealed class BrowserFactAttribute : FactAttribute
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+    public const string MissingReason =
+        "Chromium is not installed at /usr/bin/chromium (apt-get install chromium); under GRAINCHAT_REQUIRE_INTEGRATION=1 this is a failure.";
+
+    public BrowserFactAttribute()
+    {
+        if (!Integration.Required && !File.Exists(ChromiumPath))
+        {
+            Skip = MissingReason;
+        }
+    }
+}

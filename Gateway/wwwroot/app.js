@@ -1,0 +1,297 @@
+// GrainChat browser client: plain JavaScript over the REST API and the SignalR hub (see docs/API.md).
+// User-supplied text is only ever set through textContent, never as HTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  token: localStorage.getItem("grainchat.token"),
+  username: localStorage.getItem("grainchat.username"),
+  connection: null,
+  currentRoom: null,          // { roomId, roomName, direct }
+  messages: new Map(),        // roomId -> [Message] ascending by id
+  loadingOlder: false,
+  myRooms: [],
+  directs: [],
+};
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: { "Content-Type": "application/json", ...(state.token ? { Authorization: `Bearer ${state.token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401 && state.token) { signOut(); throw new Error("Your session has ended; please log in again."); }
+  const data = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
+  if (!response.ok) throw new Error(data?.detail ?? data?.title ?? `Request failed (${response.status})`);
+  return data;
+}
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function showError(where, error) { $(where).textContent = error ? (error.message ?? String(error)) : ""; }
+
+// ---- sign in / out -------------------------------------------------------------------------------------------
+
+$("auth-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const action = event.submitter?.dataset.action ?? "login";
+  const username = $("auth-username").value.trim();
+  const password = $("auth-password").value;
+  try {
+    const result = await api("POST", `/api/${action}`, { username, password });
+    state.token = result.token;
+    state.username = result.user.username;
+    localStorage.setItem("grainchat.token", state.token);
+    localStorage.setItem("grainchat.username", state.username);
+    showError("auth-error");
+    await start();
+  } catch (error) { showError("auth-error", error); }
+});
+
+$("logout-button").addEventListener("click", async () => {
+  try { await api("POST", "/api/logout"); } catch { /* the session may already be gone */ }
+  signOut();
+});
+
+function signOut() {
+  state.connection?.stop();
+  state.connection = null;
+  state.token = null;
+  localStorage.removeItem("grainchat.token");
+  localStorage.removeItem("grainchat.username");
+  state.messages.clear();
+  state.currentRoom = null;
+  $("app").hidden = true;
+  $("auth").hidden = false;
+}
+
+async function start() {
+  $("auth").hidden = true;
+  $("app").hidden = false;
+  $("me-name").textContent = state.username;
+  await connect();
+  await refreshSidebar();
+}
+
+// ---- real-time connection -----------------------------------------------------------------------------------
+
+function setConnectionState(text, css) {
+  const badge = $("connection-state");
+  badge.textContent = text;
+  badge.className = `state ${css ?? ""}`;
+}
+
+async function connect() {
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl("/hubs/chat", { accessTokenFactory: () => state.token })
+    .withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 10000, 30000])
+    .build();
+
+  connection.on("MessageReceived", (message) => addMessages(message.roomId, [message]));
+  connection.on("DirectMessageReceived", (message) => { addMessages(message.roomId, [message]); refreshDirects(); });
+  connection.on("UserJoined", (e) => { notice(e.roomId, `${e.username} joined`); refreshSidebar(); refreshMembers(); });
+  connection.on("UserLeft", (e) => { notice(e.roomId, `${e.username} left`); refreshSidebar(); refreshMembers(); });
+  connection.on("PresenceChanged", () => { refreshOnline(); refreshMembers(); });
+  connection.onreconnecting(() => setConnectionState("reconnecting…", "reconnecting"));
+  connection.onreconnected(async () => { setConnectionState("connected"); await catchUp(); });
+  connection.onclose(() => setConnectionState("disconnected", "disconnected"));
+
+  state.connection = connection;
+  try {
+    await connection.start();
+    setConnectionState("connected");
+  } catch (error) {
+    setConnectionState("disconnected", "disconnected");
+    showError("app-error", error);
+  }
+}
+
+// After a reconnect, fetch exactly what was missed in every room we hold messages for.
+async function catchUp() {
+  for (const [roomId, list] of state.messages) {
+    let last = list.length ? list[list.length - 1].id : 0;
+    for (;;) {
+      const missed = await state.connection.invoke("GetNewMessages", roomId, last);
+      if (!missed.length) break;
+      addMessages(roomId, missed);
+      last = missed[missed.length - 1].id;
+    }
+  }
+}
+
+// ---- sidebar ---------------------------------------------------------------------------------------------------
+
+async function refreshSidebar() {
+  try {
+    const [all, mine] = await Promise.all([api("GET", "/api/rooms"), api("GET", "/api/rooms?joined=true")]);
+    state.myRooms = mine;
+    renderRoomList($("my-rooms"), mine, (room) => openRoom({ roomId: room.roomId, roomName: room.roomName, direct: false }));
+    const mineIds = new Set(mine.map((r) => r.roomId));
+    renderRoomList($("all-rooms"), all.filter((r) => !mineIds.has(r.roomId)), joinRoom, "Join");
+    await Promise.all([refreshDirects(), refreshOnline()]);
+  } catch (error) { showError("app-error", error); }
+}
+
+function renderRoomList(list, rooms, onClick, actionLabel) {
+  list.replaceChildren(...rooms.map((room) => {
+    const item = el("li");
+    item.dataset.roomId = room.roomId;
+    item.classList.toggle("active", state.currentRoom?.roomId === room.roomId);
+    item.append(el("span", room.roomName), el("span", actionLabel ?? String(room.memberCount), "muted"));
+    item.addEventListener("click", () => onClick(room));
+    return item;
+  }));
+}
+
+async function refreshDirects() {
+  state.directs = await api("GET", "/api/dm");
+  $("direct-list").replaceChildren(...state.directs.map((d) => {
+    const item = el("li");
+    item.dataset.roomId = d.roomId;
+    item.append(el("span", d.with), el("span", d.lastMessage ? d.lastMessage.text.slice(0, 20) : "", "muted"));
+    item.addEventListener("click", () => openRoom({ roomId: d.roomId, roomName: d.with, direct: true, with: d.with }));
+    return item;
+  }));
+}
+
+async function refreshOnline() {
+  const online = await api("GET", "/api/users/online");
+  $("online-users").replaceChildren(...online.map((name) => {
+    const item = el("li");
+    item.append(el("span", name, "online"));
+    if (name !== state.username) item.addEventListener("click", () => openDirect(name));
+    return item;
+  }));
+}
+
+$("create-room-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const room = await api("POST", "/api/rooms", { roomName: $("new-room-name").value });
+    $("new-room-name").value = "";
+    await refreshSidebar();
+    await openRoom({ roomId: room.roomId, roomName: room.roomName, direct: false });
+  } catch (error) { showError("app-error", error); }
+});
+
+async function joinRoom(room) {
+  try {
+    await state.connection.invoke("JoinRoom", room.roomId);
+    await refreshSidebar();
+    await openRoom({ roomId: room.roomId, roomName: room.roomName, direct: false });
+  } catch (error) { showError("app-error", error); }
+}
+
+$("direct-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  await openDirect($("direct-username").value.trim());
+  $("direct-username").value = "";
+});
+
+async function openDirect(username) {
+  const existing = state.directs.find((d) => d.with.toLowerCase() === username.toLowerCase());
+  await openRoom(existing
+    ? { roomId: existing.roomId, roomName: existing.with, direct: true, with: existing.with }
+    : { roomId: null, roomName: username, direct: true, with: username });
+}
+
+// ---- room view -----------------------------------------------------------------------------------------------
+
+async function openRoom(room) {
+  state.currentRoom = room;
+  showError("app-error");
+  $("room-title").textContent = room.direct ? `@${room.roomName}` : room.roomName;
+  $("room-members").textContent = "";
+  $("composer").hidden = false;
+  for (const item of document.querySelectorAll(".list li")) item.classList.toggle("active", item.dataset.roomId === room.roomId);
+  if (room.roomId && !state.messages.has(room.roomId)) {
+    try {
+      const page = await api("GET", `/api/rooms/${encodeURIComponent(room.roomId)}/messages?limit=50`);
+      addMessages(room.roomId, page.messages);
+    } catch (error) { showError("app-error", error); }
+  }
+  await refreshMembers();
+  render(true);
+  $("message-text").focus();
+}
+
+async function refreshMembers() {
+  const room = state.currentRoom;
+  if (!room?.roomId || room.direct) return;
+  const members = await api("GET", `/api/rooms/${encodeURIComponent(room.roomId)}/members`).catch(() => []);
+  if (state.currentRoom === room) $("room-members").textContent = members.map((m) => (m.online ? `● ${m.username}` : m.username)).join(", ");
+}
+
+function addMessages(roomId, incoming) {
+  const list = state.messages.get(roomId) ?? [];
+  const known = new Set(list.map((m) => m.id));
+  for (const message of incoming) if (!known.has(message.id)) list.push(message);
+  list.sort((a, b) => a.id - b.id);
+  state.messages.set(roomId, list);
+  if (state.currentRoom?.roomId === roomId) render();
+}
+
+function notice(roomId, text) {
+  if (state.currentRoom?.roomId !== roomId) return;
+  $("messages").append(el("li", text, "notice"));
+}
+
+function render(scrollToEnd) {
+  const box = $("messages");
+  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  const list = state.messages.get(state.currentRoom?.roomId) ?? [];
+  box.replaceChildren(...list.map((m) => {
+    const item = el("li");
+    item.dataset.id = m.id;
+    item.append(
+      el("span", new Date(m.timestamp).toLocaleTimeString(), "meta"),
+      el("span", m.sender, "sender"),
+      el("span", m.text, "text"));
+    return item;
+  }));
+  if (scrollToEnd || atBottom) box.scrollTop = box.scrollHeight;
+}
+
+// Scrolling to the top loads the previous page of history.
+$("messages").addEventListener("scroll", async () => {
+  const room = state.currentRoom;
+  const list = state.messages.get(room?.roomId);
+  if ($("messages").scrollTop > 0 || state.loadingOlder || !list?.length || list[0].id <= 1) return;
+  state.loadingOlder = true;
+  try {
+    const box = $("messages");
+    const before = box.scrollHeight;
+    const page = await api("GET", `/api/rooms/${encodeURIComponent(room.roomId)}/messages?before=${list[0].id}&limit=50`);
+    addMessages(room.roomId, page.messages);
+    box.scrollTop = box.scrollHeight - before;
+  } catch (error) { showError("app-error", error); }
+  finally { state.loadingOlder = false; }
+});
+
+$("composer").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = $("message-text").value;
+  const room = state.currentRoom;
+  if (!text.trim() || !room) return;
+  const clientMessageId = crypto.randomUUID();
+  try {
+    const message = room.direct
+      ? await state.connection.invoke("SendDirectMessage", room.with, text, clientMessageId)
+      : await state.connection.invoke("SendMessage", room.roomId, text, clientMessageId);
+    $("message-text").value = "";
+    showError("app-error");
+    if (!room.roomId) { room.roomId = message.roomId; await refreshDirects(); }
+    addMessages(message.roomId, [message]);
+  } catch (error) { showError("app-error", error); }
+});
+
+$("message-text").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); $("composer").requestSubmit(); }
+});
+
+if (state.token) start();

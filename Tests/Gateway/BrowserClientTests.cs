@@ -1,0 +1,72 @@
+using GrainChat.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace GrainChat.Tests.Gateway;
+
+public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<GatewayFactory>
+{
+    private static readonly string[] ChromiumArguments =
+        ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"];
+
+    [BrowserFact]
+    public async Task Two_people_in_two_browsers_register_join_one_room_and_chat()
+    {
+        Assert.True(File.Exists(BrowserFactAttribute.ChromiumPath), BrowserFactAttribute.MissingReason);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = BrowserFactAttribute.ChromiumPath,
+            Args = ChromiumArguments,
+        });
+        var alice = await OpenAsync(browser);
+        var bob = await OpenAsync(browser);
+        var (aliceName, bobName) = (ChatClient.UniqueName("alice"), ChatClient.UniqueName("bob"));
+        var roomName = ChatClient.UniqueName("Browsers ");
+
+        await RegisterAsync(alice, aliceName);
+        await RegisterAsync(bob, bobName);
+        await alice.FillAsync("#new-room-name", roomName);
+        await alice.ClickAsync("#create-room-button");
+        await Assertions.Expect(alice.Locator("#room-title")).ToHaveTextAsync(roomName);
+
+        await bob.ReloadAsync();
+        await bob.Locator("#all-rooms li", new() { HasText = roomName }).ClickAsync();
+        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(roomName);
+
+        await SendAsync(alice, "Hello <b>Bob</b>");
+        await Assertions.Expect(bob.Locator("#messages li .text").Last).ToHaveTextAsync("Hello <b>Bob</b>");
+        await SendAsync(bob, "Hi Alice!");
+        await Assertions.Expect(alice.Locator("#messages li .text").Last).ToHaveTextAsync("Hi Alice!");
+
+        // Text stays text: the markup in the first message was not turned into an element.
+        Assert.Equal(0, await bob.Locator("#messages b").CountAsync());
+        Assert.Equal(["Hello <b>Bob</b>", "Hi Alice!"], await bob.Locator("#messages li .text").AllTextContentsAsync());
+
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", "two-browsers-chat.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        Assert.True(new FileInfo(screenshot).Length > 0);
+    }
+
+    private async Task<IPage> OpenAsync(IBrowser browser)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = gateway.ServerAddress.ToString(), ViewportSize = new() { Width = 1100, Height = 700 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/");
+        return page;
+    }
+
+    private static async Task RegisterAsync(IPage page, string username)
+    {
+        await page.FillAsync("#auth-username", username);
+        await page.FillAsync("#auth-password", "browser password");
+        await page.ClickAsync("#register-button");
+        await Assertions.Expect(page.Locator("#connection-state")).ToHaveTextAsync("connected");
+    }
+
+    private static async Task SendAsync(IPage page, string text)
+    {
+        await page.FillAsync("#message-text", text);
+        await page.ClickAsync("#send-button");
+    }
+}
