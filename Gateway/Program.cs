@@ -1,4 +1,5 @@
 using GrainChat.Gateway.Auth;
+using GrainChat.Gateway.Dashboard;
 using GrainChat.Gateway.Endpoints;
 using GrainChat.Gateway.Errors;
 using GrainChat.Gateway.Hosting;
@@ -8,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddGrainChatSilo();
 builder.AddGrainChatAuth();
 builder.AddGrainChatChat();
+builder.Services.AddGrainChatOperators();
 builder.Services.AddGrainChatErrors();
 builder.Services.AddGrainChatHealthChecks();
 builder.Services.AddOpenApi();
@@ -25,6 +27,7 @@ app.MapOpenApi();
 app.MapGrainChatHealthChecks();
 app.MapApiRoot();
 app.MapGrainChatChat();
+app.MapGrainChatOperators();
 
 app.Run();
 

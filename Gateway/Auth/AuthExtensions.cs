@@ -25,20 +25,32 @@ internal static class AuthExtensions
                 {
                     OnMessageReceived = context =>
                     {
-                        if (context.Request.Path.StartsWithSegments(ChatHub.Path) && context.Request.Query["access_token"] is { Count: > 0 } token)
+                        var request = context.Request;
+                        if (request.Path.StartsWithSegments(ChatHub.Path) && request.Query["access_token"] is { Count: > 0 } token)
                         {
                             context.Token = token.ToString();
+                        }
+                        else if (request.Headers.Authorization.Count == 0 && request.Cookies.TryGetValue(ChatClaims.DashboardCookie, out var cookie)
+                            && IsOperatorPath(request.Path))
+                        {
+                            context.Token = cookie;
                         }
 
                         return Task.CompletedTask;
                     },
                 };
             });
-        builder.Services.AddAuthorization();
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(ChatClaims.AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(ChatClaims.AdminRole));
         builder.Services.AddOptions<AdminOptions>().Bind(builder.Configuration.GetSection("GrainChat"));
         builder.Services.AddTransient<IClaimsTransformation, SessionValidation>();
         builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, RevokedSessionResultHandler>();
         builder.Services.AddSingleton<TokenIssuer>();
         return builder;
     }
+
+    // The dashboard cookie is honoured only where operators go, so it can never stand in for a user's token elsewhere.
+    private static bool IsOperatorPath(PathString path) =>
+        path.StartsWithSegments("/dashboard") || path.StartsWithSegments("/api/admin") || path.StartsWithSegments("/api/metrics")
+        || path.StartsWithSegments("/metrics") || path.StartsWithSegments(ChatHub.Path);
 }

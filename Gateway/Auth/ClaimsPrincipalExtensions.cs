@@ -6,6 +6,10 @@ internal static class ChatClaims
 {
     public const string SessionId = "grainchat:sid";
     public const string AdminRole = "admin";
+    public const string AdminPolicy = "admin";
+
+    /// <summary>The HttpOnly cookie that carries an admin's token for the dashboard page, its API and its hub connection.</summary>
+    public const string DashboardCookie = "GrainChat.Dashboard";
 
     public static string Username(this ClaimsPrincipal user) =>
         user.FindFirstValue(ClaimTypes.Name) ?? throw new InvalidOperationException("The request is not authenticated.");

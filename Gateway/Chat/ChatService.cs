@@ -1,12 +1,13 @@
 using GrainChat.Chat;
 using GrainChat.Grains.Storage;
+using GrainChat.Gateway.Dashboard;
 using GrainChat.Gateway.Metrics;
 using GrainChat.Runtime;
 
 namespace GrainChat.Gateway.Chat;
 
 /// <summary>What REST endpoints and hub methods have in common: one place for each chat action they both offer.</summary>
-internal sealed class ChatService(IGrainFactory grains, SendRateLimiter rateLimiter, MessageLog log, ChatTraffic traffic)
+internal sealed class ChatService(IGrainFactory grains, SendRateLimiter rateLimiter, MessageLog log, ChatTraffic traffic, TrafficLog trafficLog)
 {
     public IUserGrain User(string username) => grains.GetGrain<IUserGrain>(ChatLimits.UserKey(username));
 
@@ -23,9 +24,24 @@ internal sealed class ChatService(IGrainFactory grains, SendRateLimiter rateLimi
         }
 
         var result = await Room(roomId).PostAsync(sender, text!, clientMessageId);
-        traffic.MessageStored(result.Created);
+        Stored(result, "room-message");
         return result;
     }
+
+    public async Task<RoomInfo> JoinAsync(string username, string roomId)
+    {
+        var room = await Room(roomId).JoinAsync(username);
+        trafficLog.Record("join", username, roomId, null);
+        return room;
+    }
+
+    public async Task LeaveAsync(string username, string roomId)
+    {
+        await Room(roomId).LeaveAsync(username);
+        trafficLog.Record("leave", username, roomId, null);
+    }
+
+    public void RecordHubTraffic(string eventName, string username, string? data) => trafficLog.Record(eventName, username, null, data);
 
     public async Task<PostResult> SendDirectAsync(string sender, string recipient, string? text, string? clientMessageId)
     {
@@ -44,7 +60,7 @@ internal sealed class ChatService(IGrainFactory grains, SendRateLimiter rateLimi
         var roomId = ChatLimits.DirectRoomId(sender, profile.Username);
         await Room(roomId).EnsureDirectAsync(sender, profile.Username);
         var result = await Room(roomId).PostAsync(sender, text!, clientMessageId);
-        traffic.MessageStored(result.Created);
+        Stored(result, "direct-message");
         return result;
     }
 
@@ -86,6 +102,15 @@ internal sealed class ChatService(IGrainFactory grains, SendRateLimiter rateLimi
         }
 
         return new HistoryQuery(after, before, size);
+    }
+
+    private void Stored(PostResult result, string eventName)
+    {
+        if (result.Created)
+        {
+            traffic.MessageStored();
+            trafficLog.Record(eventName, result.Message.Sender, result.Message.RoomId, result.Message.Text);
+        }
     }
 
     private void ThrowIfOverRate(string sender)

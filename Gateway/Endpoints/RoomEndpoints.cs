@@ -55,13 +55,13 @@ internal static class RoomEndpoints
 
     private static async Task<Ok<JoinResponse>> JoinAsync(string roomId, ClaimsPrincipal principal, ChatService chat)
     {
-        var room = await chat.Room(roomId).JoinAsync(principal.Username());
+        var room = await chat.JoinAsync(principal.Username(), roomId);
         return TypedResults.Ok(new JoinResponse("joined", room.RoomId, room.RoomName));
     }
 
     private static async Task<Ok<LeaveResponse>> LeaveAsync(string roomId, ClaimsPrincipal principal, ChatService chat)
     {
-        await chat.Room(roomId).LeaveAsync(principal.Username());
+        await chat.LeaveAsync(principal.Username(), roomId);
         return TypedResults.Ok(new LeaveResponse("left", roomId));
     }
 

@@ -24,6 +24,9 @@ internal sealed partial class ChatHub(
 {
     public const string Path = "/hubs/chat";
 
+    /// <summary>The group of admins' connections, which receive the <c>admin:*</c> events.</summary>
+    public const string AdminGroup = "admins";
+
     public override async Task OnConnectedAsync()
     {
         var user = Context.User!;
@@ -33,6 +36,11 @@ internal sealed partial class ChatHub(
         connections.Add(connection);
         traffic.Connected();
 
+        if (user.IsAdmin())
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, AdminGroup);
+        }
+
         await bridge.FollowUserAsync(connection);
         await chat.User(username).ConnectedAsync(Context.ConnectionId, connection.SessionId);
         var profile = await chat.User(username).GetProfileAsync();
@@ -41,6 +49,7 @@ internal sealed partial class ChatHub(
             await bridge.FollowRoomAsync(connection, roomId);
         }
 
+        await Clients.Group(AdminGroup).SendAsync("admin:connection", ConnectionView.Of(connection));
         LogConnected(logger, Context.ConnectionId, username);
     }
 
@@ -54,19 +63,20 @@ internal sealed partial class ChatHub(
         traffic.Disconnected();
         await bridge.ForgetAsync(connection);
         await chat.User(connection.Username).DisconnectedAsync(Context.ConnectionId);
+        await Clients.Group(AdminGroup).SendAsync("admin:disconnection", new { connectionId = Context.ConnectionId, username = connection.Username });
         LogDisconnected(logger, Context.ConnectionId, connection.Username);
     }
 
     public async Task<object> JoinRoom(string roomId)
     {
-        var room = await chat.Room(RequireRoomId(roomId)).JoinAsync(Username);
+        var room = await chat.JoinAsync(Username, RequireRoomId(roomId));
         await bridge.FollowRoomAsync(Current, room.RoomId);
         return new { status = "joined", roomId = room.RoomId, roomName = room.RoomName };
     }
 
     public async Task<object> LeaveRoom(string roomId)
     {
-        await chat.Room(RequireRoomId(roomId)).LeaveAsync(Username);
+        await chat.LeaveAsync(Username, RequireRoomId(roomId));
         await bridge.UnfollowRoomAsync(Current, roomId);
         return new { status = "left", roomId };
     }
@@ -118,12 +128,14 @@ internal sealed partial class ChatHub(
     public async Task<object> Message(JsonElement data)
     {
         await Clients.All.SendAsync("Message", new { from = Username, data });
+        chat.RecordHubTraffic("message", Username, data.GetRawText());
         return new { status = "received", connectionId = Context.ConnectionId };
     }
 
     public async Task<object> Broadcast(JsonElement data)
     {
         await Clients.Others.SendAsync("Broadcast", new { from = Username, data });
+        chat.RecordHubTraffic("broadcast", Username, data.GetRawText());
         return new { status = "broadcasted" };
     }
 

@@ -80,3 +80,10 @@ internal sealed class ChatConnection(HubCallerContext context, string username, 
         }
     }
 }
+
+/// <summary>A connection as operators see it: <c>{connectionId, username, clientIp, connectedAt, rooms}</c>.</summary>
+internal sealed record ConnectionView(string ConnectionId, string Username, string? ClientIp, DateTimeOffset ConnectedAt, string[] Rooms)
+{
+    public static ConnectionView Of(ChatConnection connection) =>
+        new(connection.ConnectionId, connection.Username, connection.ClientIp, connection.ConnectedAt, connection.Rooms);
+}

@@ -19,6 +19,7 @@ internal sealed class ChatTraffic
     private long _pingsToday;
     private DateOnly _today;
     private long _connectionCount;
+    private long _messagesInTotal;
 
     public ChatTraffic(IMeterFactory meters, TimeProvider time)
     {
@@ -56,12 +57,13 @@ internal sealed class ChatTraffic
         _pings.Add(1);
     }
 
-    public void MessageStored(bool created)
+    /// <summary>Messages stored through this node since it started.</summary>
+    public long MessagesIn => Interlocked.Read(ref _messagesInTotal);
+
+    public void MessageStored()
     {
-        if (created)
-        {
-            _messagesIn.Add(1);
-        }
+        Interlocked.Increment(ref _messagesInTotal);
+        _messagesIn.Add(1);
     }
 
     public void Connected()

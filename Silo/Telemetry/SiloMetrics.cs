@@ -17,6 +17,7 @@ public sealed class SiloMetrics : IDisposable
     private readonly Counter<long> _calls;
     private readonly Counter<long> _failures;
     private readonly Histogram<double> _duration;
+    private long _totalCalls;
 
     public SiloMetrics(IMeterFactory meterFactory)
     {
@@ -28,6 +29,8 @@ public sealed class SiloMetrics : IDisposable
 
     internal Meter Meter => _meter;
 
+    public long TotalCalls => Interlocked.Read(ref _totalCalls);
+
     public MethodStatistics GetMethodStatistics(string grainType, string method) =>
         _methods.GetOrAdd((grainType, method), key => new MethodStatistics(key.GrainType, key.Method) { OnRecorded = RecordCall });
 
@@ -38,6 +41,7 @@ public sealed class SiloMetrics : IDisposable
 
     private void RecordCall(string grainType, string method, TimeSpan elapsed, bool failed)
     {
+        Interlocked.Increment(ref _totalCalls);
         if (!(_calls.Enabled || _failures.Enabled || _duration.Enabled))
         {
             return;

@@ -36,6 +36,9 @@ public sealed class SiloStatistics
 
     public int Activations => _catalog.Count;
 
+    /// <summary>Grain calls answered since start, all methods together.</summary>
+    public long TotalCalls => _metrics.TotalCalls;
+
     public long QueuedCalls => _catalog.Activations.Sum(a => (long)a.QueueLength);
 
     public long StreamSubscriptions => _streams.Subscriptions;

@@ -15,7 +15,8 @@ public sealed class ChatClient : IAsyncDisposable
     public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(15);
 
     private static readonly string[] HubEvents =
-        ["MessageReceived", "DirectMessageReceived", "UserJoined", "UserLeft", "PresenceChanged", "Message", "Broadcast"];
+        ["MessageReceived", "DirectMessageReceived", "UserJoined", "UserLeft", "PresenceChanged", "Message", "Broadcast",
+         "admin:connection", "admin:disconnection", "admin:message", "admin:stats"];
 
     private readonly GatewayFactory _gateway;
     private readonly List<HubConnection> _connections = [];
@@ -45,6 +46,21 @@ public sealed class ChatClient : IAsyncDisposable
         username ??= UniqueName();
         var response = await gateway.CreateClient().PostAsJsonAsync("/api/register", new { username, password });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return new ChatClient(gateway, username, body.GetProperty("token").GetString()!);
+    }
+
+    /// <summary>Registers the user, or logs in when the name is already registered (the admin in a shared Gateway).</summary>
+    public static async Task<ChatClient> RegisterOrLoginAsync(GatewayFactory gateway, string username, string password = "correct horse")
+    {
+        var http = gateway.CreateClient();
+        var response = await http.PostAsJsonAsync("/api/register", new { username, password });
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            response = await http.PostAsJsonAsync("/api/login", new { username, password });
+        }
+
+        Assert.True(response.IsSuccessStatusCode, $"Could not register or log in {username}: {response.StatusCode}");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return new ChatClient(gateway, username, body.GetProperty("token").GetString()!);
     }
