@@ -1,3 +1,4 @@
+using GrainChat.Grains.Robots;
 using GrainChat.Grains.Storage;
 using GrainChat.Grains.Users;
 using Microsoft.Extensions.Configuration;
@@ -16,6 +17,10 @@ public static class ChatGrainsServiceCollectionExtensions
         services.TryAddSingleton<ChatDirectory>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.SectionName));
+        services.AddSingleton(LobbyDirectory.Migration);
+        services.TryAddSingleton<LobbyDirectory>();
+        services.AddOptions<RobotOptions>().Bind(configuration.GetSection(RobotOptions.SectionName));
+        services.AddHttpClient(RobotOptions.HttpClientName);
         return services;
     }
 }

@@ -56,10 +56,15 @@ internal static class AccountEndpoints
 
     private static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> MeAsync(ClaimsPrincipal principal, ChatService chat)
     {
-        var profile = await chat.User(principal.Username()).GetProfileAsync();
-        return profile is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, detail: "The account no longer exists")
-            : TypedResults.Ok(new MeResponse(profile.Username, principal.IsAdmin(), profile.Rooms, new LobbyStatus("Idle", null)));
+        var user = chat.User(principal.Username());
+        var profile = await user.GetProfileAsync();
+        if (profile is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, detail: "The account no longer exists");
+        }
+
+        var lobby = await user.GetLobbyStatusAsync();
+        return TypedResults.Ok(new MeResponse(profile.Username, principal.IsAdmin(), profile.Rooms, lobby));
     }
 
     private static ProblemHttpResult InvalidCredentials() =>
@@ -73,9 +78,7 @@ internal static class AccountEndpoints
 
     internal sealed record LoginResponse(string Status, string Token, UserSummary User);
 
-    internal sealed record MeResponse(string Username, bool IsAdmin, IReadOnlyList<string> Rooms, LobbyStatus Lobby);
-
-    internal sealed record LobbyStatus(string State, object? Session);
+    internal sealed record MeResponse(string Username, bool IsAdmin, IReadOnlyList<string> Rooms, GrainChat.Lobby.LobbyStatus Lobby);
 }
 
 internal sealed record MessageResponse(string Message);

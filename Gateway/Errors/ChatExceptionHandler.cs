@@ -30,6 +30,14 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
             return false;
         }
 
+        if (Lobby.LobbyEndpoints.IsLobbyPath(httpContext.Request.Path))
+        {
+            // The lobby's answers all share one shape; its failures keep it inside the problem document.
+            problem.Extensions["message"] = problem.Detail;
+            problem.Extensions["data"] = null;
+            problem.Extensions["did_succeed"] = false;
+        }
+
         LogRejected(logger, httpContext.Request.Method, httpContext.Request.Path, problem.Status ?? 400, problem.Detail);
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });

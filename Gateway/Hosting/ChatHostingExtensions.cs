@@ -1,6 +1,7 @@
 using GrainChat.Gateway.Chat;
 using GrainChat.Gateway.Endpoints;
 using GrainChat.Gateway.Hubs;
+using GrainChat.Gateway.Lobby;
 using GrainChat.Gateway.Metrics;
 using GrainChat.Grains;
 using Microsoft.AspNetCore.SignalR;
@@ -21,6 +22,7 @@ internal static class ChatHostingExtensions
         builder.Services.AddSingleton<ChatTraffic>();
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddSingleton<StreamHubBridge>();
+        builder.Services.AddSingleton<LobbyService>();
         builder.Services.AddSignalR(options =>
         {
             options.MaximumReceiveMessageSize = TransportFrameCap;
@@ -36,6 +38,7 @@ internal static class ChatHostingExtensions
         app.MapRoomEndpoints();
         app.MapDirectMessageEndpoints();
         app.MapMetricsEndpoints();
+        app.MapLobbyEndpoints();
         app.MapHub<ChatHub>(ChatHub.Path);
         return app;
     }

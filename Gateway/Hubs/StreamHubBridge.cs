@@ -134,6 +134,9 @@ internal sealed partial class StreamHubBridge(
             case DirectMessageReceived direct:
                 await hub.Clients.Group(UserGroup(direct.Username)).SendAsync("DirectMessageReceived", direct.Message);
                 break;
+            case LobbySessionUpdated updated:
+                await hub.Clients.Group(UserGroup(updated.Username)).SendAsync("LobbySessionUpdated", updated.Session);
+                break;
             case MembershipChanged membership:
                 foreach (var connection in connections.OfUser(ChatLimits.UserKey(membership.Username)))
                 {

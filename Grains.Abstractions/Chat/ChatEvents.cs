@@ -33,3 +33,6 @@ public static class ChatStreams
     public const string RoomNamespace = "room";
     public const string UserNamespace = "user";
 }
+
+/// <summary>A session the user plays in changed; forwarded to the hub as <c>LobbySessionUpdated(S)</c>.</summary>
+public sealed record LobbySessionUpdated(string Username, GrainChat.Lobby.LobbySession Session) : UserEvent(Username);

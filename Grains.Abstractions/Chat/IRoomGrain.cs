@@ -11,6 +11,12 @@ public interface IRoomGrain : IGrainWithStringKey
     /// <summary>Creates, if need be, the direct conversation of two users.</summary>
     Task<RoomInfo> EnsureDirectAsync(string userA, string userB);
 
+    /// <summary>Creates the chat room of a lobby session: not listed, joined only through the lobby, optionally with a robot.</summary>
+    Task<RoomInfo> CreateSessionRoomAsync(string roomName, string host, string? robot);
+
+    /// <summary>Adds or removes a member of a session room (the lobby keeps members equal to players).</summary>
+    Task SetSessionMemberAsync(string username, bool isMember);
+
     /// <summary>The room, or <see cref="ChatErrorCode.NotFound"/>.</summary>
     [ReadOnly]
     Task<RoomInfo> GetInfoAsync();

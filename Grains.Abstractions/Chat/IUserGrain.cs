@@ -40,6 +40,18 @@ public interface IUserGrain : IGrainWithStringKey
 
     [ReadOnly]
     Task<UserPresence> GetPresenceAsync();
+
+    [ReadOnly]
+    Task<GrainChat.Lobby.LobbyStatus> GetLobbyStatusAsync();
+
+    /// <summary>Claims the user for a session (state Waiting); Conflict when they are already in another one.</summary>
+    Task ReserveSessionAsync(string sessionKey);
+
+    /// <summary>Sets the user's state in the session they are in (ignored if they are in another one).</summary>
+    Task SetSessionStateAsync(string sessionKey, GrainChat.Lobby.PlayerState state);
+
+    /// <summary>Returns the user to Idle if they are in that session.</summary>
+    Task ReleaseSessionAsync(string sessionKey);
 }
 
 public sealed record UserProfile(string Username, DateTimeOffset CreatedAt, IReadOnlyList<string> Rooms);

@@ -1,5 +1,6 @@
 using GrainChat.Chat;
 using GrainChat.Grains.Storage;
+using GrainChat.Lobby;
 using GrainChat.Runtime;
 using GrainChat.Runtime.Streams;
 using GrainChat.Silo;
@@ -73,6 +74,43 @@ public sealed class RoomGrain(
         return Info();
     }
 
+    public async Task<RoomInfo> CreateSessionRoomAsync(string roomName, string host, string? robot)
+    {
+        if (!room.RecordExists)
+        {
+            room.State = new RoomState { RoomName = roomName, CreatedBy = host, CreatedAt = UnixTime.Now(time), Members = [host], IsSession = true, Robot = robot };
+            await room.WriteStateAsync();
+            await User(host).AddRoomAsync(GrainKey);
+        }
+
+        return Info();
+    }
+
+    public async Task SetSessionMemberAsync(string username, bool isMember)
+    {
+        EnsureExists();
+        if (IsMember(username) == isMember)
+        {
+            return;
+        }
+
+        room.State = room.State with
+        {
+            Members = isMember ? [.. room.State.Members, username] : room.State.Members.Where(m => !SameUser(m, username)).ToArray(),
+        };
+        await room.WriteStateAsync();
+        if (isMember)
+        {
+            await User(username).AddRoomAsync(GrainKey);
+            await RoomStream().OnNextAsync(new UserJoined(GrainKey, username));
+        }
+        else
+        {
+            await RoomStream().OnNextAsync(new UserLeft(GrainKey, username));
+            await User(username).RemoveRoomAsync(GrainKey);
+        }
+    }
+
     public Task<RoomInfo> GetInfoAsync()
     {
         EnsureExists();
@@ -82,9 +120,9 @@ public sealed class RoomGrain(
     public async Task<RoomInfo> JoinAsync(string username)
     {
         EnsureExists();
-        if (room.State.IsDirect)
+        if (room.State.IsDirect || room.State.IsSession)
         {
-            throw ChatException.Forbidden("A direct conversation cannot be joined");
+            throw ChatException.Forbidden(room.State.IsDirect ? "A direct conversation cannot be joined" : "A session's room is joined by joining the session in the lobby");
         }
 
         if (!IsMember(username))
@@ -102,9 +140,9 @@ public sealed class RoomGrain(
     public async Task LeaveAsync(string username)
     {
         EnsureExists();
-        if (room.State.IsDirect)
+        if (room.State.IsDirect || room.State.IsSession)
         {
-            throw ChatException.Forbidden("A direct conversation cannot be left");
+            throw ChatException.Forbidden(room.State.IsDirect ? "A direct conversation cannot be left" : "A session's room is left by leaving the session in the lobby");
         }
 
         if (IsMember(username))
@@ -135,6 +173,12 @@ public sealed class RoomGrain(
                 _lastSequence = message.Id;
                 _recent.Add(message);
                 await PublishAsync(message);
+                if (room.State.Robot is { } robot && !LobbyLimits.IsRobotSender(sender))
+                {
+                    // Not awaited: the robot answers by posting here, which must wait for this turn to end.
+                    GrainFactory.GetGrain<IRobotGrain>(GrainKey).HearAsync(robot, message).Forget();
+                }
+
                 return new PostResult(message, Created: true);
             }
 
@@ -192,7 +236,9 @@ public sealed class RoomGrain(
 
     private IUserGrain User(string username) => GrainFactory.GetGrain<IUserGrain>(ChatLimits.UserKey(username));
 
-    private bool IsMember(string username) => room.State.Members.Any(m => SameUser(m, username));
+    private bool IsMember(string username) =>
+        room.State.Members.Any(m => SameUser(m, username))
+        || (room.State.Robot is { } robot && string.Equals(username, LobbyLimits.RobotSender(robot), StringComparison.Ordinal));
 
     private static bool SameUser(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
@@ -227,4 +273,10 @@ public sealed record RoomState
     public IReadOnlyList<string> Members { get; init; } = [];
 
     public bool IsDirect { get; init; }
+
+    /// <summary>The chat room of a lobby session: unlisted, members kept equal to the players.</summary>
+    public bool IsSession { get; init; }
+
+    /// <summary>The session's robot player, which answers in this room.</summary>
+    public string? Robot { get; init; }
 }

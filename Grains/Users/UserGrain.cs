@@ -1,5 +1,6 @@
 using GrainChat.Chat;
 using GrainChat.Grains.Storage;
+using GrainChat.Lobby;
 using GrainChat.Runtime;
 using GrainChat.Runtime.Streams;
 using GrainChat.Silo;
@@ -170,6 +171,42 @@ public sealed class UserGrain(
         return Task.CompletedTask;
     }
 
+    public Task<LobbyStatus> GetLobbyStatusAsync() =>
+        Task.FromResult(new LobbyStatus(user.State.LobbyState, user.State.LobbySession));
+
+    public async Task ReserveSessionAsync(string sessionKey)
+    {
+        EnsureRegistered();
+        if (user.State.LobbySession is { } current && !string.Equals(current, sessionKey, StringComparison.Ordinal))
+        {
+            throw ChatException.Conflict($"You are already in session '{current}'; leave it first");
+        }
+
+        if (user.State.LobbySession is null)
+        {
+            user.State = user.State with { LobbySession = sessionKey, LobbyState = PlayerState.Waiting };
+            await WriteWithRetryAsync();
+        }
+    }
+
+    public async Task SetSessionStateAsync(string sessionKey, PlayerState state)
+    {
+        if (user.RecordExists && string.Equals(user.State.LobbySession, sessionKey, StringComparison.Ordinal) && user.State.LobbyState != state)
+        {
+            user.State = user.State with { LobbyState = state };
+            await WriteWithRetryAsync();
+        }
+    }
+
+    public async Task ReleaseSessionAsync(string sessionKey)
+    {
+        if (user.RecordExists && string.Equals(user.State.LobbySession, sessionKey, StringComparison.Ordinal))
+        {
+            user.State = user.State with { LobbySession = null, LobbyState = PlayerState.Idle };
+            await WriteWithRetryAsync();
+        }
+    }
+
     public Task<UserPresence> GetPresenceAsync() =>
         Task.FromResult(new UserPresence(user.RecordExists ? user.State.Username : GrainKey, _online, _lastSeen, _connections.Count));
 
@@ -249,6 +286,11 @@ public sealed record UserState
     public IReadOnlyList<DirectConversationRef> DirectConversations { get; init; } = [];
 
     public IReadOnlyList<string> Sessions { get; init; } = [];
+
+    /// <summary>The key of the lobby session the user is in, if any (at most one).</summary>
+    public string? LobbySession { get; init; }
+
+    public PlayerState LobbyState { get; init; }
 }
 
 /// <summary>Bound from <c>GrainChat:Presence</c>.</summary>

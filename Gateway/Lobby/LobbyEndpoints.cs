@@ -1,0 +1,98 @@
+using System.Security.Claims;
+using System.Text.Json.Serialization;
+using GrainChat.Chat;
+using GrainChat.Gateway.Auth;
+using GrainChat.Gateway.Hubs;
+using GrainChat.Grains.Storage;
+using GrainChat.Lobby;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GrainChat.Gateway.Lobby;
+
+/// <summary>
+/// <c>/api/lobby</c>: game sessions. Answers are <c>{message, data, did_succeed}</c>; failures keep that shape
+/// (<c>did_succeed:false</c>) inside an RFC 7807 problem (see <see cref="Errors.ChatExceptionHandler"/>).
+/// </summary>
+internal static class LobbyEndpoints
+{
+    public static IEndpointRouteBuilder MapLobbyEndpoints(this IEndpointRouteBuilder app)
+    {
+        var lobby = app.MapGroup("/api/lobby").WithTags("Lobby");
+        lobby.MapGet("/", WelcomeAsync).RequireAuthorization();
+        lobby.MapPost("/", EnterAsync).RequireAuthorization();
+        lobby.MapPost("/sessions/{room}/start", StartAsync).RequireAuthorization();
+        lobby.MapPost("/leave", LeaveAsync).RequireAuthorization();
+        lobby.MapGet("/sessions", SessionsAsync).AllowAnonymous();
+        lobby.MapGet("/users", UsersAsync).AllowAnonymous();
+        return app;
+    }
+
+    public static bool IsLobbyPath(PathString path) => path.StartsWithSegments("/api/lobby");
+
+    private static async Task<Ok<Answer<UserData>>> WelcomeAsync(ClaimsPrincipal principal, LobbyService lobby)
+    {
+        var username = principal.Username();
+        var status = await lobby.StatusAsync(username);
+        return TypedResults.Ok(new Answer<UserData>($"Welcome {username}!", new UserData(new LobbyUser(username, status.State, status.Session)), true));
+    }
+
+    private static async Task<Ok<SessionAnswer>> EnterAsync(EnterRequest body, ClaimsPrincipal principal, LobbyService lobby)
+    {
+        var username = principal.Username();
+        var session = body.Type switch
+        {
+            "host" => await lobby.HostAsync(username, body.Room, body.MaxPlayers, body.Robot),
+            "join" => await lobby.JoinAsync(username, body.Room, body.Random ?? false),
+            _ => throw ChatException.Invalid("type is \"host\" or \"join\"", "type"),
+        };
+        var verb = body.Type == "host" ? "hosting" : "joined";
+        return TypedResults.Ok(new SessionAnswer($"You are {verb} '{session.Room}'", new SessionData(session), true, ChatHub.Path));
+    }
+
+    private static async Task<Ok<SessionAnswer>> StartAsync(string room, ClaimsPrincipal principal, LobbyService lobby)
+    {
+        var session = await lobby.StartAsync(principal.Username(), room);
+        return TypedResults.Ok(new SessionAnswer($"Session '{session.Room}' started", new SessionData(session), true, ChatHub.Path));
+    }
+
+    private static async Task<Ok<Answer<SessionData>>> LeaveAsync(ClaimsPrincipal principal, LobbyService lobby)
+    {
+        var session = await lobby.LeaveAsync(principal.Username());
+        var message = session.State == SessionState.Ended ? $"You left '{session.Room}'; the session has ended" : $"You left '{session.Room}'";
+        return TypedResults.Ok(new Answer<SessionData>(message, new SessionData(session), true));
+    }
+
+    private static async Task<Ok<SessionsAnswer>> SessionsAsync(LobbyDirectory directory) =>
+        TypedResults.Ok(new SessionsAnswer(
+            "Game sessions",
+            await directory.ListAsync(SessionState.Pending),
+            await directory.ListAsync(SessionState.Active)));
+
+    private static async Task<Ok<UsersAnswer>> UsersAsync(ChatDirectory users, LobbyService lobby)
+    {
+        var listed = await users.ListUsersAsync();
+        var states = await Task.WhenAll(listed.Select(async u => new LobbyUserState(u.Username, (await lobby.StatusAsync(u.Username)).State)));
+        return TypedResults.Ok(new UsersAnswer("Registered users", states));
+    }
+
+    internal sealed record EnterRequest(string? Type, string? Room, bool? Random, string? Robot, int? MaxPlayers);
+
+    internal sealed record Answer<T>(string Message, T Data, [property: JsonPropertyName("did_succeed")] bool DidSucceed);
+
+    internal sealed record SessionAnswer(string Message, SessionData Data, [property: JsonPropertyName("did_succeed")] bool DidSucceed, string Ws);
+
+    internal sealed record SessionData(LobbySession Room);
+
+    internal sealed record UserData(LobbyUser User);
+
+    internal sealed record LobbyUser(string Username, PlayerState State, string? Session);
+
+    internal sealed record LobbyUserState(string Username, PlayerState State);
+
+    internal sealed record SessionsAnswer(
+        string Message,
+        [property: JsonPropertyName("pending_sessions")] IReadOnlyList<LobbySession> PendingSessions,
+        [property: JsonPropertyName("active_sessions")] IReadOnlyList<LobbySession> ActiveSessions);
+
+    internal sealed record UsersAnswer(string Message, IReadOnlyList<LobbyUserState> Users);
+}

@@ -1,0 +1,113 @@
+using GrainChat.Chat;
+using GrainChat.Grains.Storage;
+using GrainChat.Lobby;
+using GrainChat.Runtime;
+
+namespace GrainChat.Gateway.Lobby;
+
+/// <summary>
+/// Lobby actions. A user is claimed (one session at a time) before a seat is taken, and released again when
+/// taking the seat fails, so no user is ever recorded in a session that does not list them.
+/// </summary>
+internal sealed class LobbyService(IGrainFactory grains, LobbyDirectory directory)
+{
+    private const int RandomCandidates = 20;
+
+    public async Task<LobbySession> HostAsync(string username, string? room, int? maxPlayers, string? robot)
+    {
+        var name = ChatLimits.ValidateRoomName(room);
+        var seats = maxPlayers ?? LobbyLimits.DefaultMaxPlayers;
+        if (seats is < LobbyLimits.MinPlayers or > LobbyLimits.MaxPlayers)
+        {
+            throw ChatException.Invalid($"maxPlayers is {LobbyLimits.MinPlayers}–{LobbyLimits.MaxPlayers}", "maxPlayers");
+        }
+
+        var robotName = ValidateRobot(robot);
+        var key = LobbyLimits.SessionKey(name);
+        return await WithSeatAsync(username, key, () => Session(key).HostAsync(name, username, seats, robotName));
+    }
+
+    public async Task<LobbySession> JoinAsync(string username, string? room, bool random)
+    {
+        if (!random)
+        {
+            var name = ChatLimits.ValidateRoomName(room);
+            var key = LobbyLimits.SessionKey(name);
+            return await WithSeatAsync(username, key, () => Session(key).JoinAsync(username));
+        }
+
+        // Try open sessions oldest first; one filling up meanwhile just means trying the next.
+        foreach (var candidate in await directory.OpenSessionsAsync(RandomCandidates))
+        {
+            var key = LobbyLimits.SessionKey(candidate);
+            try
+            {
+                return await WithSeatAsync(username, key, () => Session(key).JoinAsync(username));
+            }
+            catch (ChatException exception) when (exception.Code is ChatErrorCode.Conflict or ChatErrorCode.NotFound
+                && !exception.Message.StartsWith("You are already", StringComparison.Ordinal))
+            {
+                // Full or started since it was listed.
+            }
+        }
+
+        throw ChatException.NotFound("There is no open session to join; host one instead");
+    }
+
+    public Task<LobbySession> StartAsync(string username, string room) =>
+        Session(LobbyLimits.SessionKey(room)).StartAsync(username);
+
+    public async Task<LobbySession> LeaveAsync(string username)
+    {
+        var status = await User(username).GetLobbyStatusAsync();
+        if (status.Session is not { } key)
+        {
+            throw ChatException.Conflict("You are not in a session");
+        }
+
+        return await Session(key).LeaveAsync(username);
+    }
+
+    public Task<LobbyStatus> StatusAsync(string username) => User(username).GetLobbyStatusAsync();
+
+    private async Task<LobbySession> WithSeatAsync(string username, string key, Func<Task<LobbySession>> takeSeat)
+    {
+        var user = User(username);
+        await user.ReserveSessionAsync(key);
+        try
+        {
+            return await takeSeat();
+        }
+        catch
+        {
+            var status = await user.GetLobbyStatusAsync();
+            var seated = (await Session(key).GetAsync())?.Players.Contains(username, StringComparer.OrdinalIgnoreCase) == true;
+            if (status.Session == key && !seated)
+            {
+                await user.ReleaseSessionAsync(key);
+            }
+
+            throw;
+        }
+    }
+
+    private static string? ValidateRobot(string? robot)
+    {
+        if (string.IsNullOrWhiteSpace(robot))
+        {
+            return null;
+        }
+
+        var name = robot.Trim();
+        if (name.Length > LobbyLimits.RobotNameMaxLength || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '/')))
+        {
+            throw ChatException.Invalid($"A robot name is up to {LobbyLimits.RobotNameMaxLength} characters of A-Z a-z 0-9 - _ . : /", "robot");
+        }
+
+        return name;
+    }
+
+    private ILobbySessionGrain Session(string key) => grains.GetGrain<ILobbySessionGrain>(key);
+
+    private IUserGrain User(string username) => grains.GetGrain<IUserGrain>(ChatLimits.UserKey(username));
+}
