@@ -76,6 +76,39 @@ public sealed class DurabilityTests : IDisposable
         Assert.Equal(Enumerable.Range(1, stored.Count).Select(i => (long)i), stored.Keys.Order());
     }
 
+    [Fact]
+    public async Task Lobby_session_lists_are_the_same_after_a_gateway_restart()
+    {
+        string before;
+        await using (var gateway = await GatewayProcess.StartAsync(_data.FullName))
+        {
+            using var anonymous = new HttpClient { BaseAddress = gateway.Address };
+            var tokens = new List<string>();
+            foreach (var name in new[] { "hosta", "hostb", "guest" })
+            {
+                var registered = await (await anonymous.PostAsJsonAsync("/api/register", new { username = name, password = "password1" })).Content.ReadFromJsonAsync<JsonElement>();
+                tokens.Add(registered.GetProperty("token").GetString()!);
+            }
+
+            using var hostA = Authorized(gateway.Address, tokens[0]);
+            using var hostB = Authorized(gateway.Address, tokens[1]);
+            using var guest = Authorized(gateway.Address, tokens[2]);
+            Assert.True((await hostA.PostAsJsonAsync("/api/lobby", new { type = "host", room = "waiting room" })).IsSuccessStatusCode);
+            Assert.True((await hostB.PostAsJsonAsync("/api/lobby", new { type = "host", room = "duel", maxPlayers = 2 })).IsSuccessStatusCode);
+            Assert.True((await guest.PostAsJsonAsync("/api/lobby", new { type = "join", room = "duel" })).IsSuccessStatusCode);
+            before = await anonymous.GetStringAsync("/api/lobby/sessions");
+            await gateway.KillAsync();
+        }
+
+        await using var restarted = await GatewayProcess.StartAsync(_data.FullName);
+        using var client = new HttpClient { BaseAddress = restarted.Address };
+        var after = await client.GetFromJsonAsync<JsonElement>("/api/lobby/sessions");
+
+        Assert.Equal(before, after.GetRawText());
+        Assert.Equal("waiting room", after.GetProperty("pending_sessions").EnumerateArray().Single().GetProperty("room").GetString());
+        Assert.Equal("duel", after.GetProperty("active_sessions").EnumerateArray().Single().GetProperty("room").GetString());
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -16,7 +16,7 @@ public sealed class ChatClient : IAsyncDisposable
 
     private static readonly string[] HubEvents =
         ["MessageReceived", "DirectMessageReceived", "UserJoined", "UserLeft", "PresenceChanged", "Message", "Broadcast",
-         "admin:connection", "admin:disconnection", "admin:message", "admin:stats"];
+         "LobbySessionUpdated", "admin:connection", "admin:disconnection", "admin:message", "admin:stats"];
 
     private readonly GatewayFactory _gateway;
     private readonly List<HubConnection> _connections = [];
