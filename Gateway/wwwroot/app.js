@@ -97,6 +97,7 @@ async function connect() {
   connection.on("UserJoined", (e) => { notice(e.roomId, `${e.username} joined`); refreshSidebar(); refreshMembers(); });
   connection.on("UserLeft", (e) => { notice(e.roomId, `${e.username} left`); refreshSidebar(); refreshMembers(); });
   connection.on("PresenceChanged", () => { refreshOnline(); refreshMembers(); });
+  connection.on("LobbySessionUpdated", () => { refreshLobby(); refreshSidebar(); });
   connection.onreconnecting(() => setConnectionState("reconnecting…", "reconnecting"));
   connection.onreconnected(async () => { setConnectionState("connected"); await catchUp(); });
   connection.onclose(() => setConnectionState("disconnected", "disconnected"));
@@ -133,7 +134,7 @@ async function refreshSidebar() {
     renderRoomList($("my-rooms"), mine, (room) => openRoom({ roomId: room.roomId, roomName: room.roomName, direct: false }));
     const mineIds = new Set(mine.map((r) => r.roomId));
     renderRoomList($("all-rooms"), all.filter((r) => !mineIds.has(r.roomId)), joinRoom, "Join");
-    await Promise.all([refreshDirects(), refreshOnline()]);
+    await Promise.all([refreshDirects(), refreshOnline(), refreshLobby()]);
   } catch (error) { showError("app-error", error); }
 }
 
@@ -199,6 +200,59 @@ async function openDirect(username) {
     ? { roomId: existing.roomId, roomName: existing.with, direct: true, with: existing.with }
     : { roomId: null, roomName: username, direct: true, with: username });
 }
+
+// ---- lobby ---------------------------------------------------------------------------------------------------
+
+async function lobby(body) {
+  try {
+    const answer = await api("POST", "/api/lobby", body);
+    showError("app-error");
+    await refreshSidebar();
+    const session = answer.data.room;
+    await openRoom({ roomId: session.roomId, roomName: `Session: ${session.room}`, direct: false });
+  } catch (error) { showError("app-error", error); }
+}
+
+async function refreshLobby() {
+  const [{ data }, sessions] = await Promise.all([api("GET", "/api/lobby"), api("GET", "/api/lobby/sessions")]);
+  state.lobby = data.user;
+  $("lobby-state").textContent = `(${data.user.state})`;
+  const all = [...sessions.pending_sessions, ...sessions.active_sessions];
+  const mine = all.find((s) => s.players.some((p) => p.toLowerCase() === state.username.toLowerCase()));
+  state.session = mine ?? null;
+  $("lobby-current").hidden = !mine;
+  $("host-form").hidden = !!mine;
+  $("random-join").hidden = !!mine;
+  if (mine) {
+    $("lobby-session-name").textContent = `${mine.room} · ${mine.players.length}/${mine.maxPlayers} · ${mine.state}${mine.robot ? ` · robot: ${mine.robot}` : ""}`;
+    $("lobby-start").hidden = mine.state !== "Pending" || mine.host.toLowerCase() !== state.username.toLowerCase();
+  }
+  $("open-sessions").replaceChildren(...sessions.pending_sessions.filter((s) => s !== mine).map((s) => {
+    const item = el("li");
+    item.dataset.session = s.room;
+    item.append(el("span", s.room), el("span", mine ? `${s.players.length}/${s.maxPlayers}` : "Join", "muted"));
+    if (!mine) item.addEventListener("click", () => lobby({ type: "join", room: s.room }));
+    return item;
+  }));
+}
+
+$("host-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  lobby({ type: "host", room: $("host-room").value, maxPlayers: Number($("host-max").value), robot: $("host-robot").value || undefined });
+  $("host-room").value = "";
+});
+$("random-join").addEventListener("click", () => lobby({ type: "join", random: true }));
+$("lobby-start").addEventListener("click", async () => {
+  try { await api("POST", `/api/lobby/sessions/${encodeURIComponent(state.session.room)}/start`); await refreshLobby(); }
+  catch (error) { showError("app-error", error); }
+});
+$("lobby-leave").addEventListener("click", async () => {
+  try { await api("POST", "/api/lobby/leave"); await refreshSidebar(); }
+  catch (error) { showError("app-error", error); }
+});
+$("lobby-open-chat").addEventListener("click", () => {
+  if (state.session) openRoom({ roomId: state.session.roomId, roomName: `Session: ${state.session.room}`, direct: false });
+});
 
 // ---- room view -----------------------------------------------------------------------------------------------
 

@@ -48,6 +48,42 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         Assert.True(new FileInfo(screenshot).Length > 0);
     }
 
+    [BrowserFact]
+    public async Task Two_people_host_and_join_a_lobby_session_and_chat_with_each_other_and_the_echo_robot()
+    {
+        Assert.True(File.Exists(BrowserFactAttribute.ChromiumPath), BrowserFactAttribute.MissingReason);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = BrowserFactAttribute.ChromiumPath,
+            Args = ChromiumArguments,
+        });
+        var host = await OpenAsync(browser);
+        var guest = await OpenAsync(browser);
+        var session = ChatClient.UniqueName("Quiz ");
+        await RegisterAsync(host, ChatClient.UniqueName("host"));
+        await RegisterAsync(guest, ChatClient.UniqueName("guest"));
+
+        await host.FillAsync("#host-room", session);
+        await host.SelectOptionAsync("#host-robot", "echo");
+        await host.ClickAsync("#host-button");
+        await Assertions.Expect(host.Locator("#room-title")).ToHaveTextAsync($"Session: {session}");
+        await guest.ReloadAsync();
+        await guest.Locator("#open-sessions li", new() { HasText = session }).ClickAsync();
+        await Assertions.Expect(guest.Locator("#room-title")).ToHaveTextAsync($"Session: {session}");
+        await Assertions.Expect(host.Locator("#lobby-session-name")).ToContainTextAsync("2/4");
+
+        await SendAsync(guest, "ready?");
+        await Assertions.Expect(host.Locator("#messages li .text", new() { HasText = "echo: ready?" })).ToBeVisibleAsync();
+        await SendAsync(host, "go!");
+        await Assertions.Expect(guest.Locator("#messages li .text", new() { HasText = "echo: go!" })).ToBeVisibleAsync();
+        Assert.Equal(["ready?", "echo: ready?", "go!", "echo: go!"], await guest.Locator("#messages li .text").AllTextContentsAsync());
+
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", "lobby-session-chat.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await guest.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+    }
+
     private async Task<IPage> OpenAsync(IBrowser browser)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = gateway.ServerAddress.ToString(), ViewportSize = new() { Width = 1100, Height = 700 } });

@@ -159,9 +159,10 @@ async function loadSilo() {
 }
 
 async function loadSummary() {
-  const metrics = await api("GET", "/api/metrics");
+  const [metrics, sessions] = await Promise.all([api("GET", "/api/metrics"), api("GET", "/api/lobby/sessions")]);
   $("tile-online").textContent = metrics.onlineUsers;
   $("tile-rooms").textContent = metrics.rooms;
+  $("tile-sessions").textContent = sessions.active_sessions.length;
 }
 
 // ---- live charts ---------------------------------------------------------------------------------------------
