@@ -17,12 +17,6 @@ internal sealed class ChatService(IGrainFactory grains, SendRateLimiter rateLimi
     {
         ChatLimits.ValidateMessage(text, clientMessageId);
         ThrowIfOverRate(sender);
-        if (ChatLimits.IsDirectRoomId(roomId))
-        {
-            // Direct conversations are written through their own route, which also creates them.
-            await Room(roomId).GetInfoAsync();
-        }
-
         var result = await Room(roomId).PostAsync(sender, text!, clientMessageId);
         Stored(result, "room-message");
         return result;

@@ -160,7 +160,8 @@ public sealed class RoomGrain(
         EnsureExists();
         EnsureMember(sender);
         ChatLimits.ValidateMessage(text, clientMessageId);
-        if (clientMessageId is not null && await FindSentAsync(sender, clientMessageId) is { } earlier)
+        // A repeat still in memory is answered at once; an older one is caught by the log's unique key below.
+        if (clientMessageId is not null && _recent.FindByClientMessageId(sender, clientMessageId) is { } earlier)
         {
             return new PostResult(earlier, Created: false);
         }
@@ -182,7 +183,7 @@ public sealed class RoomGrain(
                 return new PostResult(message, Created: true);
             }
 
-            // Not stored: the same clientMessageId arrived through another node, or another node took this id.
+            // Not stored: the clientMessageId was used before (the id was not consumed, so no gap), or another node took this id.
             if (clientMessageId is not null && await log.FindByClientMessageIdAsync(GrainKey, sender, clientMessageId) is { } stored)
             {
                 return new PostResult(stored, Created: false);
@@ -210,10 +211,6 @@ public sealed class RoomGrain(
         var page = _recent.TryRead(query) ?? await log.ReadAsync(GrainKey, query);
         return new MessagePage(GrainKey, page);
     }
-
-    private async Task<ChatMessage?> FindSentAsync(string sender, string clientMessageId) =>
-        _recent.FindByClientMessageId(sender, clientMessageId)
-        ?? await log.FindByClientMessageIdAsync(GrainKey, sender, clientMessageId);
 
     private async Task PublishAsync(ChatMessage message)
     {
