@@ -16,7 +16,7 @@ const WORKERS = Math.max(2, os.cpus().length);
 
 const P = quick
   ? { runs: 1, seconds: 3, fanout: { rooms: 10, members: 5, rates: [2, 8] }, bigRoom: { members: 50, rates: [1, 4] }, connections: [500], writes: { senders: 16, seconds: 3 } }
-  : { runs: 3, seconds: 10, fanout: { rooms: 100, members: 10, rates: [0.5, 1, 2, 4, 8] }, bigRoom: { members: 1000, rates: [0.01, 0.02, 0.05, 0.1] }, connections: [10000, 20000], writes: { senders: 64, seconds: 10 } };
+  : { runs: 3, seconds: 10, fanout: { rooms: 100, members: 10, rates: [0.5, 1, 2, 4, 8] }, bigRoom: { members: 1000, rates: [0.01, 0.02, 0.05, 0.1] }, connections: [10000, 19000], writes: { senders: 64, seconds: 10 } };
 
 const servers = {
   grainchat: { port: 5101, kind: "grainchat" },
@@ -97,6 +97,10 @@ async function specsFor(server, rooms, members, tag) {
   return tokens.map((token, i) => ({ token, room: roomIds[Math.floor(i / members)], sender: true }));
 }
 
+function packageVersion(name) {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, "node_modules", name, "package.json"), "utf8")).version;
+}
+
 function median(values) { const s = [...values].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
 
 // Repeats a measurement, keeping every run and the median (with min–max) of each figure.
@@ -131,7 +135,7 @@ async function main() {
   const results = {
     date: started.toISOString(), quick, parameters: P, workers: WORKERS,
     machine: { cores: os.cpus().length, cpu: os.cpus()[0].model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}` },
-    versions: { node: process.version, dotnet: execSync("dotnet --version").toString().trim(), signalrClient: require("@microsoft/signalr/package.json").version, socketio: require("socket.io/package.json").version },
+    versions: { node: process.version, dotnet: execSync("dotnet --version").toString().trim(), signalrClient: packageVersion("@microsoft/signalr"), socketio: packageVersion("socket.io") },
     servers: {},
   };
   for (const name of ["grainchat", "bare-signalr", "socketio"]) {
