@@ -7,7 +7,7 @@ namespace GrainChat.Gateway.Dashboard;
 /// The recent message traffic for operators: a bounded ring (newest last) of messages, broadcasts, joins and
 /// leaves, each with a size-limited copy of its data. Every entry is also pushed live to admins as <c>admin:message</c>.
 /// </summary>
-internal sealed class TrafficLog(IHubContext<ChatHub> hub, TimeProvider time)
+internal sealed class TrafficLog(IHubContext<ChatHub> hub, ConnectionRegistry connections, TimeProvider time)
 {
     public const int Capacity = 1000;
     public const int MaxDataLength = 500;
@@ -39,7 +39,10 @@ internal sealed class TrafficLog(IHubContext<ChatHub> hub, TimeProvider time)
             _entries.Enqueue(entry);
         }
 
-        _ = hub.Clients.Group(ChatHub.AdminGroup).SendAsync("admin:message", entry);
+        if (connections.HasAdmins)
+        {
+            _ = hub.Clients.Group(ChatHub.AdminGroup).SendAsync("admin:message", entry);
+        }
     }
 
     /// <summary>The newest <paramref name="limit"/> entries matching the filters, oldest first.</summary>

@@ -32,11 +32,11 @@ internal sealed partial class ChatHub(
         var user = Context.User!;
         var username = user.Username();
         var http = Context.GetHttpContext();
-        var connection = new ChatConnection(Context, username, ChatLimits.UserKey(username), user.SessionIdOf(), http?.Connection.RemoteIpAddress?.ToString(), time.GetUtcNow());
+        var connection = new ChatConnection(Context, username, ChatLimits.UserKey(username), user.SessionIdOf(), http?.Connection.RemoteIpAddress?.ToString(), time.GetUtcNow(), user.IsAdmin());
         connections.Add(connection);
         traffic.Connected();
 
-        if (user.IsAdmin())
+        if (connection.IsAdmin)
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, AdminGroup);
         }
@@ -49,7 +49,11 @@ internal sealed partial class ChatHub(
             await bridge.FollowRoomAsync(connection, roomId);
         }
 
-        await Clients.Group(AdminGroup).SendAsync("admin:connection", ConnectionView.Of(connection));
+        if (connections.HasAdmins)
+        {
+            await Clients.Group(AdminGroup).SendAsync("admin:connection", ConnectionView.Of(connection));
+        }
+
         LogConnected(logger, Context.ConnectionId, username);
     }
 
@@ -63,7 +67,11 @@ internal sealed partial class ChatHub(
         traffic.Disconnected();
         await bridge.ForgetAsync(connection);
         await chat.User(connection.Username).DisconnectedAsync(Context.ConnectionId);
-        await Clients.Group(AdminGroup).SendAsync("admin:disconnection", new { connectionId = Context.ConnectionId, username = connection.Username });
+        if (connections.HasAdmins)
+        {
+            await Clients.Group(AdminGroup).SendAsync("admin:disconnection", new { connectionId = Context.ConnectionId, username = connection.Username });
+        }
+
         LogDisconnected(logger, Context.ConnectionId, connection.Username);
     }
 

@@ -7,14 +7,38 @@ namespace GrainChat.Gateway.Hubs;
 internal sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, ChatConnection> _connections = new(StringComparer.Ordinal);
+    private int _admins;
 
     public int Count => _connections.Count;
 
+    /// <summary>Whether any admin is connected here, so admin events are worth sending at all.</summary>
+    public bool HasAdmins => Volatile.Read(ref _admins) > 0;
+
     public IEnumerable<ChatConnection> All => _connections.Values;
 
-    public void Add(ChatConnection connection) => _connections[connection.ConnectionId] = connection;
+    public void Add(ChatConnection connection)
+    {
+        _connections[connection.ConnectionId] = connection;
+        if (connection.IsAdmin)
+        {
+            Interlocked.Increment(ref _admins);
+        }
+    }
 
-    public ChatConnection? Remove(string connectionId) => _connections.TryRemove(connectionId, out var connection) ? connection : null;
+    public ChatConnection? Remove(string connectionId)
+    {
+        if (!_connections.TryRemove(connectionId, out var connection))
+        {
+            return null;
+        }
+
+        if (connection.IsAdmin)
+        {
+            Interlocked.Decrement(ref _admins);
+        }
+
+        return connection;
+    }
 
     public ChatConnection? Find(string connectionId) => _connections.GetValueOrDefault(connectionId);
 
@@ -23,7 +47,7 @@ internal sealed class ConnectionRegistry
 }
 
 /// <summary>One hub connection. Its room set changes under its own lock.</summary>
-internal sealed class ChatConnection(HubCallerContext context, string username, string userKey, string sessionId, string? clientIp, DateTimeOffset connectedAt)
+internal sealed class ChatConnection(HubCallerContext context, string username, string userKey, string sessionId, string? clientIp, DateTimeOffset connectedAt, bool isAdmin)
 {
     private readonly HashSet<string> _rooms = new(StringComparer.Ordinal);
 
@@ -40,6 +64,8 @@ internal sealed class ChatConnection(HubCallerContext context, string username, 
     public string? ClientIp { get; } = clientIp;
 
     public DateTimeOffset ConnectedAt { get; } = connectedAt;
+
+    public bool IsAdmin { get; } = isAdmin;
 
     public string[] Rooms
     {

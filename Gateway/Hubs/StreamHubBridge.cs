@@ -30,7 +30,7 @@ internal sealed partial class StreamHubBridge(
         }
 
         await hub.Groups.AddToGroupAsync(connection.ConnectionId, RoomGroup(roomId));
-        await AcquireAsync(StreamId.Create(ChatStreams.RoomNamespace, roomId), id => streams.GetStream<RoomEvent>(id).SubscribeAsync(ForwardRoomEventAsync));
+        await AcquireAsync<RoomEvent>(StreamId.Create(ChatStreams.RoomNamespace, roomId), ForwardRoomEventAsync);
     }
 
     public async Task UnfollowRoomAsync(ChatConnection connection, string roomId)
@@ -47,7 +47,7 @@ internal sealed partial class StreamHubBridge(
     public async Task FollowUserAsync(ChatConnection connection)
     {
         await hub.Groups.AddToGroupAsync(connection.ConnectionId, UserGroup(connection.UserKey));
-        await AcquireAsync(StreamId.Create(ChatStreams.UserNamespace, connection.UserKey), id => streams.GetStream<UserEvent>(id).SubscribeAsync(ForwardUserEventAsync));
+        await AcquireAsync<UserEvent>(StreamId.Create(ChatStreams.UserNamespace, connection.UserKey), ForwardUserEventAsync);
     }
 
     /// <summary>Stops everything the connection followed (it is closing).</summary>
@@ -72,20 +72,15 @@ internal sealed partial class StreamHubBridge(
         }
     }
 
-    private async Task AcquireAsync(StreamId streamId, Func<StreamId, Task<StreamSubscriptionHandle<RoomEvent>>> subscribe) =>
-        await AcquireCoreAsync(streamId, async id => (await subscribe(id)).UnsubscribeAsync);
-
-    private async Task AcquireAsync(StreamId streamId, Func<StreamId, Task<StreamSubscriptionHandle<UserEvent>>> subscribe) =>
-        await AcquireCoreAsync(streamId, async id => (await subscribe(id)).UnsubscribeAsync);
-
-    private Task AcquireCoreAsync(StreamId streamId, Func<StreamId, Task<Func<Task>>> subscribe)
+    /// <summary>Counts one more follower of the stream, subscribing on the first; completes once the subscription is live.</summary>
+    private Task AcquireAsync<T>(StreamId streamId, Func<T, StreamSequenceToken, Task> forward)
     {
         Subscription subscription;
         lock (_subscriptions)
         {
             if (!_subscriptions.TryGetValue(streamId, out subscription!))
             {
-                subscription = new Subscription(subscribe(streamId));
+                subscription = new Subscription(SubscribeAsync(streamId, forward));
                 _subscriptions[streamId] = subscription;
             }
 
@@ -94,6 +89,9 @@ internal sealed partial class StreamHubBridge(
 
         return subscription.Unsubscribe;
     }
+
+    private async Task<Func<Task>> SubscribeAsync<T>(StreamId streamId, Func<T, StreamSequenceToken, Task> forward) =>
+        (await streams.GetStream<T>(streamId).SubscribeAsync(forward)).UnsubscribeAsync;
 
     private async Task ReleaseAsync(StreamId streamId)
     {
