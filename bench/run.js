@@ -15,8 +15,8 @@ const postgres = pgIndex > 0 ? process.argv[pgIndex + 1] : null;
 const WORKERS = Math.max(2, os.cpus().length);
 
 const P = quick
-  ? { runs: 1, seconds: 3, fanout: { rooms: 10, members: 5, rates: [2, 8] }, bigRoom: { members: 50, rates: [1, 4] }, connections: [500], writes: { senders: 16, seconds: 3 } }
-  : { runs: 3, seconds: 10, fanout: { rooms: 100, members: 10, rates: [0.5, 1, 2, 4, 8] }, bigRoom: { members: 1000, rates: [0.01, 0.02, 0.05, 0.1] }, connections: [10000, 19000], writes: { senders: 64, seconds: 10 } };
+  ? { runs: 1, seconds: 3, fanout: { rooms: 10, members: 5, rates: [2, 8] }, bigRoom: { members: 50, rates: [1, 4] }, connections: [500], writes: { senders: 16, inFlight: 4, seconds: 3 } }
+  : { runs: 3, seconds: 10, fanout: { rooms: 100, members: 10, rates: [0.5, 1, 2, 4, 8] }, bigRoom: { members: 1000, rates: [0.01, 0.02, 0.05, 0.1] }, connections: [10000, 19000], writes: { senders: 64, inFlight: 8, seconds: 10 } };
 
 const servers = {
   grainchat: { port: 5101, kind: "grainchat" },
@@ -175,8 +175,8 @@ async function main() {
 async function writesBench(server) {
   const senders = P.writes.senders;
   const specs = (await specsFor(server, senders, 1, `w${Date.now() % 100000}`));
-  const { pick } = await repeat(P.runs, () => scenarios.writes({ ...server, specs, workers: WORKERS, seconds: P.writes.seconds }));
-  const result = { senders, ackedPerSecond: pick((r) => r.ackedPerSecond), p50Ms: pick((r) => r.ackLatencyMs.p50), p99Ms: pick((r) => r.ackLatencyMs.p99), failed: pick((r) => r.failed) };
+  const { pick } = await repeat(P.runs, () => scenarios.writes({ ...server, specs, workers: WORKERS, seconds: P.writes.seconds, inFlight: P.writes.inFlight }));
+  const result = { senders, inFlight: P.writes.inFlight, ackedPerSecond: pick((r) => r.ackedPerSecond), p50Ms: pick((r) => r.ackLatencyMs.p50), p99Ms: pick((r) => r.ackLatencyMs.p99), failed: pick((r) => r.failed) };
   console.log(`  durable writes: ${result.ackedPerSecond.median.toFixed(0)} acks/s, p99 ${result.p99Ms.median.toFixed(1)} ms`);
   return result;
 }

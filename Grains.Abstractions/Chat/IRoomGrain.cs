@@ -26,7 +26,12 @@ public interface IRoomGrain : IGrainWithStringKey
 
     Task LeaveAsync(string username);
 
-    /// <summary>Stores the message durably, then publishes it; a repeated clientMessageId returns the stored message.</summary>
+    /// <summary>
+    /// Stores the message durably, then publishes it; a repeated clientMessageId returns the stored message.
+    /// Interleaves with other calls, so a room has many messages in flight to the group commit at once; ids are
+    /// given by the message log in commit order.
+    /// </summary>
+    [AlwaysInterleave]
     Task<PostResult> PostAsync(string sender, string text, string? clientMessageId);
 
     /// <summary>History for a member; <see cref="ChatErrorCode.Forbidden"/> for anyone else. Not read-only: it fills the in-memory window.</summary>

@@ -4,86 +4,102 @@ namespace GrainChat.Grains.Rooms;
 
 /// <summary>
 /// The latest messages of a room, contiguous by id, so that a history read it can answer in full is answered
-/// from memory; any other read goes to the message log.
+/// from memory; any other read goes to the message log. Messages are added by the message log's writer while
+/// reads run in the room's turns, hence the lock.
 /// </summary>
 internal sealed class RecentMessages(int capacity)
 {
+    private readonly object _lock = new();
     private readonly List<ChatMessage> _messages = new(capacity);
+    private long _lastId;
+    private bool _loaded;
 
-    public bool IsLoaded { get; private set; }
-
-    /// <summary>Everything from id 1 is in memory (the room is young).</summary>
-    private bool HoldsAll => _messages.Count == 0 || _messages[0].Id == 1;
-
-    public void Load(IReadOnlyList<ChatMessage> latest, long lastSequence)
+    public bool IsLoaded
     {
-        _messages.Clear();
-        // Only trust the load if it reaches the newest id this activation knows of.
-        if (latest.Count == 0 ? lastSequence == 0 : latest[^1].Id == lastSequence)
+        get
         {
+            lock (_lock)
+            {
+                return _loaded;
+            }
+        }
+    }
+
+    /// <summary>The id of the room's latest stored message when the activation starts.</summary>
+    public void StartAfter(long lastId)
+    {
+        lock (_lock)
+        {
+            _lastId = lastId;
+        }
+    }
+
+    /// <summary>Takes the latest messages read from the log, if nothing newer was stored meanwhile.</summary>
+    public void Load(IReadOnlyList<ChatMessage> latest)
+    {
+        lock (_lock)
+        {
+            var newest = latest.Count == 0 ? 0 : latest[^1].Id;
+            if (_loaded || newest != _lastId)
+            {
+                return;
+            }
+
+            _messages.Clear();
             _messages.AddRange(latest);
-            IsLoaded = true;
+            _loaded = true;
         }
     }
 
     public void Add(ChatMessage message)
     {
-        if (!IsLoaded)
+        lock (_lock)
         {
-            return;
-        }
+            if (message.Id != _lastId + 1)
+            {
+                // Another node wrote to this room: what is in memory is no longer the whole tail.
+                _loaded = false;
+                _messages.Clear();
+            }
 
-        _messages.Add(message);
-        if (_messages.Count > capacity)
-        {
-            _messages.RemoveAt(0);
+            _lastId = message.Id;
+            if (!_loaded)
+            {
+                return;
+            }
+
+            _messages.Add(message);
+            if (_messages.Count > capacity)
+            {
+                _messages.RemoveAt(0);
+            }
         }
     }
-
-    public void Clear()
-    {
-        _messages.Clear();
-        IsLoaded = false;
-    }
-
-    public ChatMessage? FindByClientMessageId(string sender, string clientMessageId) =>
-        _messages.FindLast(m => string.Equals(m.ClientMessageId, clientMessageId, StringComparison.Ordinal) && string.Equals(m.Sender, sender, StringComparison.Ordinal));
 
     /// <summary>The page, or null when memory cannot answer it completely.</summary>
     public IReadOnlyList<ChatMessage>? TryRead(HistoryQuery query)
     {
-        if (!IsLoaded)
+        lock (_lock)
         {
-            return null;
-        }
+            if (!_loaded)
+            {
+                return null;
+            }
 
-        var firstId = _messages.Count == 0 ? 1 : _messages[0].Id;
-        switch (query)
-        {
-            case { After: { } after }:
-                if (after + 1 < firstId && !HoldsAll)
-                {
-                    return null;
-                }
+            var holdsAll = _messages.Count == 0 || _messages[0].Id == 1;
+            var firstId = _messages.Count == 0 ? _lastId + 1 : _messages[0].Id;
+            switch (query)
+            {
+                case { After: { } after }:
+                    return after + 1 < firstId && !holdsAll ? null : _messages.Where(m => m.Id > after).Take(query.Limit).ToArray();
 
-                return _messages.Where(m => m.Id > after).Take(query.Limit).ToArray();
+                case { Before: { } before }:
+                    var older = _messages.Where(m => m.Id < before).ToArray();
+                    return older.Length < query.Limit && !holdsAll ? null : older[Math.Max(0, older.Length - query.Limit)..];
 
-            case { Before: { } before }:
-                var older = _messages.Where(m => m.Id < before).ToArray();
-                if (older.Length < query.Limit && !HoldsAll)
-                {
-                    return null;
-                }
-
-                return older[Math.Max(0, older.Length - query.Limit)..];
-
-            default:
-                if (_messages.Count < query.Limit && !HoldsAll)
-                {
-                    return null;
-                }
-
-                return _messages[Math.Max(0, _messages.Count - query.Limit)..].ToArray();
+                default:
+                    return _messages.Count < query.Limit && !holdsAll ? null : _messages[Math.Max(0, _messages.Count - query.Limit)..].ToArray();
+            }
         }
     }
 }

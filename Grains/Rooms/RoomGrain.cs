@@ -22,16 +22,14 @@ public sealed class RoomGrain(
     /// <summary>How many of the latest messages stay in memory.</summary>
     public const int RecentWindowSize = 200;
 
-    private const int MaxSequenceRetries = 5;
-
     private readonly RecentMessages _recent = new(RecentWindowSize);
-    private long _lastSequence;
+    private Action<ChatMessage>? _committed;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (room.RecordExists)
         {
-            _lastSequence = await log.GetLastSequenceAsync(GrainKey);
+            _recent.StartAfter(await log.GetLastSequenceAsync(GrainKey));
         }
     }
 
@@ -155,48 +153,14 @@ public sealed class RoomGrain(
         }
     }
 
-    public async Task<PostResult> PostAsync(string sender, string text, string? clientMessageId)
+    // Runs beside other calls (see IRoomGrain.PostAsync): it reads only immutable state, and the message log
+    // gives the id, stores, and calls Committed in commit order.
+    public Task<PostResult> PostAsync(string sender, string text, string? clientMessageId)
     {
         EnsureExists();
         EnsureMember(sender);
         ChatLimits.ValidateMessage(text, clientMessageId);
-        // A repeat still in memory is answered at once; an older one is caught by the log's unique key below.
-        if (clientMessageId is not null && _recent.FindByClientMessageId(sender, clientMessageId) is { } earlier)
-        {
-            return new PostResult(earlier, Created: false);
-        }
-
-        for (var attempt = 0; ; attempt++)
-        {
-            var message = new ChatMessage(_lastSequence + 1, GrainKey, sender, text, UnixTime.Now(time), clientMessageId);
-            if (await log.AppendAsync(message))
-            {
-                _lastSequence = message.Id;
-                _recent.Add(message);
-                await PublishAsync(message);
-                if (room.State.Robot is { } robot && !LobbyLimits.IsRobotSender(sender))
-                {
-                    // Not awaited: the robot answers by posting here, which must wait for this turn to end.
-                    GrainFactory.GetGrain<IRobotGrain>(GrainKey).HearAsync(robot, message).Forget();
-                }
-
-                return new PostResult(message, Created: true);
-            }
-
-            // Not stored: the clientMessageId was used before (the id was not consumed, so no gap), or another node took this id.
-            if (clientMessageId is not null && await log.FindByClientMessageIdAsync(GrainKey, sender, clientMessageId) is { } stored)
-            {
-                return new PostResult(stored, Created: false);
-            }
-
-            if (attempt == MaxSequenceRetries)
-            {
-                throw new InvalidOperationException($"Room {GrainKey} could not take a message id after {MaxSequenceRetries} tries.");
-            }
-
-            _lastSequence = await log.GetLastSequenceAsync(GrainKey);
-            _recent.Clear();
-        }
+        return log.AppendAsync(GrainKey, sender, text, clientMessageId, _committed ??= Committed);
     }
 
     public async Task<MessagePage> GetMessagesAsync(string username, HistoryQuery query)
@@ -205,11 +169,23 @@ public sealed class RoomGrain(
         EnsureMember(username);
         if (!_recent.IsLoaded)
         {
-            _recent.Load(await log.ReadAsync(GrainKey, HistoryQuery.Latest(RecentWindowSize)), _lastSequence);
+            _recent.Load(await log.ReadAsync(GrainKey, HistoryQuery.Latest(RecentWindowSize)));
         }
 
         var page = _recent.TryRead(query) ?? await log.ReadAsync(GrainKey, query);
         return new MessagePage(GrainKey, page);
+    }
+
+    /// <summary>Runs on the message log's writer, once per stored message of this room, in id order.</summary>
+    private void Committed(ChatMessage message)
+    {
+        _recent.Add(message);
+        PublishAsync(message).Forget();
+        if (room.State.Robot is { } robot && !LobbyLimits.IsRobotSender(message.Sender))
+        {
+            // Not awaited: the robot answers by posting here.
+            GrainFactory.GetGrain<IRobotGrain>(GrainKey).HearAsync(robot, message).Forget();
+        }
     }
 
     private async Task PublishAsync(ChatMessage message)

@@ -7,31 +7,45 @@ using Microsoft.Extensions.Logging;
 namespace GrainChat.Grains.Storage;
 
 /// <summary>
-/// The append-only message table with group commit: appends from every room wait in one queue and a single
-/// writer commits them in batches, one transaction each. An append completes only after its batch has
-/// committed, so a message is acknowledged only once it is durable.
+/// The append-only message table with group commit. Appends from every room wait in one queue; a single writer
+/// commits them in batches, one transaction each, and gives each message its id as it inserts it: the room's
+/// last id plus one, so ids follow commit order with no gaps. A repeated (room, sender, clientMessageId) is
+/// caught by the table's unique key and answered with the stored message, consuming no id. An append
+/// completes only after its batch has committed: a message is acknowledged only once it is durable. Each
+/// room can have any number of appends in flight, so a busy room fills batches instead of waiting a commit
+/// per message.
 /// </summary>
 public sealed partial class MessageLog : IAsyncDisposable
 {
     private const int MaxBatchSize = 512;
+    private const int MaxIdRetries = 5;
     private const string Columns = "room_id, seq, sender, text, client_message_id, created_at";
 
     private readonly SqlDialect _dialect;
+    private readonly TimeProvider _time;
     private readonly ILogger<MessageLog> _logger;
     private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+
+    // Only the writer touches this: the last id it knows per room (reloaded when another node got there first).
+    private readonly Dictionary<string, long> _lastIds = new(StringComparer.Ordinal);
     private readonly Task _writer;
 
-    public MessageLog(SqlDialect dialect, ILogger<MessageLog> logger)
+    public MessageLog(SqlDialect dialect, TimeProvider time, ILogger<MessageLog> logger)
     {
         _dialect = dialect;
+        _time = time;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Appends durably; false when (room, seq) or (room, sender, clientMessageId) is already stored.</summary>
-    public Task<bool> AppendAsync(ChatMessage message)
+    /// <summary>
+    /// Stores a message durably and answers with it (Created) or, for a repeated clientMessageId, with the one
+    /// stored before. <paramref name="onCommitted"/> runs on the writer for each newly stored message, in commit
+    /// order, before the append completes: the place to publish it.
+    /// </summary>
+    public Task<PostResult> AppendAsync(string roomId, string sender, string text, string? clientMessageId, Action<ChatMessage>? onCommitted = null)
     {
-        var append = new PendingAppend(message);
+        var append = new PendingAppend(roomId, sender, text, clientMessageId, onCommitted);
         if (!_pending.Writer.TryWrite(append))
         {
             throw new InvalidOperationException("The message log is shut down.");
@@ -40,26 +54,9 @@ public sealed partial class MessageLog : IAsyncDisposable
         return append.Task;
     }
 
+    /// <summary>The id of the room's latest stored message (0 when it has none).</summary>
     public Task<long> GetLastSequenceAsync(string roomId) =>
-        _dialect.ReadAsync(async (connection, ct) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = @room";
-            command.AddParameter("room", roomId);
-            return Convert.ToInt64(await command.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-        }, CancellationToken.None);
-
-    public Task<ChatMessage?> FindByClientMessageIdAsync(string roomId, string sender, string clientMessageId) =>
-        _dialect.ReadAsync(async (connection, ct) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM messages WHERE room_id = @room AND sender = @sender AND client_message_id = @client";
-            command.AddParameter("room", roomId);
-            command.AddParameter("sender", sender);
-            command.AddParameter("client", clientMessageId);
-            var found = await ReadMessagesAsync(command, ct).ConfigureAwait(false);
-            return found.Count == 0 ? null : found[0];
-        }, CancellationToken.None);
+        _dialect.ReadAsync((connection, ct) => LastIdAsync(connection, null, roomId, ct), CancellationToken.None);
 
     /// <summary>A page of a room's history, ascending by id.</summary>
     public Task<IReadOnlyList<ChatMessage>> ReadAsync(string roomId, HistoryQuery query) =>
@@ -135,61 +132,144 @@ public sealed partial class MessageLog : IAsyncDisposable
                 batch.Add(append);
             }
 
+            PostResult[] results;
             try
             {
-                var stored = await _dialect.WriteAsync((connection, ct) => WriteBatchAsync(connection, batch, ct), CancellationToken.None).ConfigureAwait(false);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].TrySetResult(stored[i]);
-                }
+                results = await _dialect.WriteAsync((connection, ct) => WriteBatchAsync(connection, batch, ct), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception exception)
             {
+                // Nothing of the batch was committed; ids handed out in it are taken back.
+                _lastIds.Clear();
                 LogBatchFailed(_logger, exception, batch.Count);
                 foreach (var append in batch)
                 {
                     append.TrySetException(exception);
                 }
+
+                batch.Clear();
+                continue;
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (results[i].Created)
+                {
+                    Announce(batch[i], results[i].Message);
+                }
+
+                batch[i].TrySetResult(results[i]);
             }
 
             batch.Clear();
         }
     }
 
-    private static async Task<bool[]> WriteBatchAsync(DbConnection connection, List<PendingAppend> batch, CancellationToken cancellationToken)
+    private void Announce(PendingAppend append, ChatMessage message)
     {
-        var stored = new bool[batch.Count];
+        try
+        {
+            append.OnCommitted?.Invoke(message);
+        }
+        catch (Exception exception)
+        {
+            LogAnnounceFailed(_logger, exception, message.RoomId, message.Id);
+        }
+    }
+
+    private async Task<PostResult[]> WriteBatchAsync(DbConnection connection, List<PendingAppend> batch, CancellationToken cancellationToken)
+    {
+        var results = new PostResult[batch.Count];
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"INSERT INTO messages ({Columns}) VALUES (@room, @seq, @sender, @text, @client, @created) ON CONFLICT DO NOTHING";
-        var room = command.AddParameter("room", null);
-        var seq = command.AddParameter("seq", null);
-        var sender = command.AddParameter("sender", null);
-        var text = command.AddParameter("text", null);
-        var client = command.AddParameter("client", null);
-        var created = command.AddParameter("created", null);
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = $"INSERT INTO messages ({Columns}) VALUES (@room, @seq, @sender, @text, @client, @created) ON CONFLICT DO NOTHING";
+        var room = insert.AddParameter("room", null);
+        var seq = insert.AddParameter("seq", null);
+        var sender = insert.AddParameter("sender", null);
+        var text = insert.AddParameter("text", null);
+        var client = insert.AddParameter("client", null);
+        var created = insert.AddParameter("created", null);
+        var timestamp = UnixTime.Now(_time);
         for (var i = 0; i < batch.Count; i++)
         {
-            var message = batch[i].Message;
-            room.Value = message.RoomId;
-            seq.Value = message.Id;
-            sender.Value = message.Sender;
-            text.Value = message.Text;
-            client.Value = (object?)message.ClientMessageId ?? DBNull.Value;
-            created.Value = UnixTime.ToMilliseconds(message.Timestamp);
-            stored[i] = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            var append = batch[i];
+            for (var attempt = 0; ; attempt++)
+            {
+                if (!_lastIds.TryGetValue(append.RoomId, out var last))
+                {
+                    last = await LastIdAsync(connection, transaction, append.RoomId, cancellationToken).ConfigureAwait(false);
+                }
+
+                var message = new ChatMessage(last + 1, append.RoomId, append.Sender, append.Text, timestamp, append.ClientMessageId);
+                (room.Value, seq.Value, sender.Value, text.Value) = (message.RoomId, message.Id, message.Sender, message.Text);
+                client.Value = (object?)message.ClientMessageId ?? DBNull.Value;
+                created.Value = UnixTime.ToMilliseconds(timestamp);
+                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+                {
+                    _lastIds[append.RoomId] = message.Id;
+                    results[i] = new PostResult(message, Created: true);
+                    break;
+                }
+
+                // Not inserted: a repeat of a clientMessageId (answer with the stored one), or another node took the id.
+                if (append.ClientMessageId is not null
+                    && await FindAsync(connection, transaction, append.RoomId, append.Sender, append.ClientMessageId, cancellationToken).ConfigureAwait(false) is { } stored)
+                {
+                    results[i] = new PostResult(stored, Created: false);
+                    break;
+                }
+
+                _lastIds.Remove(append.RoomId);
+                if (attempt == MaxIdRetries)
+                {
+                    throw new InvalidOperationException($"Room {append.RoomId} could not take a message id after {MaxIdRetries} tries.");
+                }
+            }
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return stored;
+        return results;
+    }
+
+    private static async Task<long> LastIdAsync(DbConnection connection, DbTransaction? transaction, string roomId, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = @room";
+        command.AddParameter("room", roomId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<ChatMessage?> FindAsync(DbConnection connection, DbTransaction? transaction, string roomId, string sender, string clientMessageId, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {Columns} FROM messages WHERE room_id = @room AND sender = @sender AND client_message_id = @client";
+        command.AddParameter("room", roomId);
+        command.AddParameter("sender", sender);
+        command.AddParameter("client", clientMessageId);
+        var found = await ReadMessagesAsync(command, cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing a batch of {Count} messages failed; their senders get the error")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
 
-    private sealed class PendingAppend(ChatMessage message) : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
+    [LoggerMessage(Level = LogLevel.Error, Message = "Announcing committed message {Id} of room {RoomId} failed; it is stored")]
+    private static partial void LogAnnounceFailed(ILogger logger, Exception exception, string roomId, long id);
+
+    private sealed class PendingAppend(string roomId, string sender, string text, string? clientMessageId, Action<ChatMessage>? onCommitted)
+        : TaskCompletionSource<PostResult>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        public ChatMessage Message { get; } = message;
+        public string RoomId { get; } = roomId;
+
+        public string Sender { get; } = sender;
+
+        public string Text { get; } = text;
+
+        public string? ClientMessageId { get; } = clientMessageId;
+
+        public Action<ChatMessage>? OnCommitted { get; } = onCommitted;
     }
 }

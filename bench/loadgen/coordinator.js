@@ -109,13 +109,13 @@ exports.connections = ({ kind, url, pid, specs, probeSpecs, workers }) =>
   });
 
 /** Durable writes: closed-loop senders awaiting acknowledgements. */
-exports.writes = ({ kind, url, pid, specs, workers, seconds }) =>
+exports.writes = ({ kind, url, pid, specs, workers, seconds, inFlight }) =>
   withWorkers(workers, async (pool) => {
     const parts = spread(specs, workers);
     await pool.all("open", (i) => ({ kind, url, specs: parts[i], listen: false }));
     const before = processStats(pid);
     const started = Date.now();
-    const results = await pool.all("writes", () => ({ seconds }));
+    const results = await pool.all("writes", () => ({ seconds, inFlight }));
     const elapsed = (Date.now() - started) / 1000;
     const after = processStats(pid);
     await pool.all("closeAll", () => ({}));

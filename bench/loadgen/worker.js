@@ -60,19 +60,19 @@ async function fanout({ ratePerSender, seconds, drainSeconds }) {
   return { sent, failed, received, samples, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-// Closed loop: each sender awaits its acknowledgement, then sends again.
-async function writes({ seconds }) {
+// Closed loop: each sender keeps `inFlight` sends outstanding, sending again as each is acknowledged.
+async function writes({ seconds, inFlight }) {
   const senders = connections.filter((c) => c.sender);
   const latencies = []; let acked = 0; let failed = 0;
   const end = now() + seconds * 1000;
-  await Promise.all(senders.map(async (c) => {
+  await Promise.all(senders.flatMap((c) => Array.from({ length: inFlight }, (_, lane) => c).map(async (c, lane) => {
     let n = 0;
     while (now() < end) {
       const t = now();
-      try { await c.client.send(c.room, `${t}|w`, `${process.pid}-${c.room}-${n++}-${t}`); acked++; if (latencies.length < MAX_SAMPLES) latencies.push(now() - t); }
+      try { await c.client.send(c.room, `${t}|w`, `${process.pid}-${c.room}-${lane}-${n++}`); acked++; if (latencies.length < MAX_SAMPLES) latencies.push(now() - t); }
       catch { failed++; }
     }
-  }));
+  })));
   return { acked, failed, samples: latencies };
 }
 

@@ -1,0 +1,62 @@
+using GrainChat.Chat;
+using GrainChat.Grains;
+using GrainChat.Silo.Hosting;
+using GrainChat.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GrainChat.Tests.Grains;
+
+public sealed class MessageLogTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("grainchat-log-");
+
+    [Fact]
+    public async Task Two_silos_posting_to_one_room_on_one_database_give_consecutive_ids_without_gaps_or_duplicates()
+    {
+        await using var first = await StartChatSiloAsync();
+        await using var second = await StartChatSiloAsync();
+        await first.GrainFactory.GetGrain<IUserGrain>("alice").RegisterAsync("alice", "password1");
+        await first.GrainFactory.GetGrain<IUserGrain>("bob").RegisterAsync("bob", "password1");
+        var room = await first.GrainFactory.GetGrain<IRoomGrain>("shared").CreateAsync("Shared", "alice");
+        await first.GrainFactory.GetGrain<IRoomGrain>("shared").JoinAsync("bob");
+
+        // Each silo holds its own activation of the room; both write to the same table at once.
+        var posts = await Task.WhenAll(Enumerable.Range(0, 100).Select(i =>
+            (i % 2 == 0 ? first : second).GrainFactory.GetGrain<IRoomGrain>(room.RoomId).PostAsync(i % 2 == 0 ? "alice" : "bob", $"m{i}", $"c{i}")));
+
+        Assert.All(posts, p => Assert.True(p.Created));
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), posts.Select(p => p.Message.Id).Order());
+        var history = await second.GrainFactory.GetGrain<IRoomGrain>(room.RoomId).GetMessagesAsync("bob", new HistoryQuery(0, null, 200));
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), history.Messages.Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task A_repeated_client_message_id_within_one_commit_batch_is_stored_once()
+    {
+        await using var silo = await StartChatSiloAsync();
+        await silo.GrainFactory.GetGrain<IUserGrain>("carol").RegisterAsync("carol", "password1");
+        var room = await silo.GrainFactory.GetGrain<IRoomGrain>("batch").CreateAsync("Batch", "carol");
+        var grain = silo.GrainFactory.GetGrain<IRoomGrain>(room.RoomId);
+
+        var posts = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => grain.PostAsync("carol", "same", i % 2 == 0 ? "twin" : $"solo-{i}")));
+
+        Assert.Single(posts, p => p.Message.ClientMessageId == "twin" && p.Created);
+        Assert.All(posts.Where(p => p.Message.ClientMessageId == "twin"), p => Assert.Equal(posts.First(q => q.Created && q.Message.ClientMessageId == "twin").Message.Id, p.Message.Id));
+        Assert.Equal(Enumerable.Range(1, 26).Select(i => (long)i), posts.Where(p => p.Created).Select(p => p.Message.Id).Order());
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _directory.Delete(recursive: true);
+    }
+
+    private Task<TestSilo> StartChatSiloAsync() =>
+        TestSilo.StartSqliteAsync(Path.Combine(_directory.FullName, "chat.db"), services: services =>
+        {
+            var configuration = new ConfigurationBuilder().Build();
+            services.AddChatGrainServices(configuration);
+            services.AddGrainClasses([.. GrainChat.Silo.Messaging.GrainTypeRegistry.FindGrainClasses(GrainsAssembly.Assembly)]);
+        });
+}
