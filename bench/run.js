@@ -16,7 +16,7 @@ const WORKERS = Math.max(2, os.cpus().length);
 
 const P = quick
   ? { runs: 1, seconds: 3, fanout: { rooms: 10, members: 5, rates: [2, 8] }, bigRoom: { members: 50, rates: [1, 4] }, connections: [500], writes: { senders: 16, inFlight: 4, seconds: 3 } }
-  : { runs: 3, seconds: 10, fanout: { rooms: 100, members: 10, rates: [0.5, 1, 2, 4, 8] }, bigRoom: { members: 1000, rates: [0.01, 0.02, 0.05, 0.1] }, connections: [10000, 19000], writes: { senders: 64, inFlight: 8, seconds: 10 } };
+  : { runs: 3, seconds: 10, fanout: { rooms: 100, members: 10, rates: [0.5, 1, 2, 4, 8, 16] }, bigRoom: { members: 1000, rates: [0.01, 0.02, 0.05, 0.1, 0.2] }, connections: [10000, 19000], writes: { senders: 64, inFlight: 8, seconds: 10 } };
 
 const servers = {
   grainchat: { port: 5101, kind: "grainchat" },
