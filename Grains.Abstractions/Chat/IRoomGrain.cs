@@ -34,6 +34,7 @@ public interface IRoomGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<PostResult> PostAsync(string sender, string text, string? clientMessageId);
 
-    /// <summary>History for a member; <see cref="ChatErrorCode.Forbidden"/> for anyone else. Not read-only: it fills the in-memory window.</summary>
+    /// <summary>History for a member; <see cref="ChatErrorCode.Forbidden"/> for anyone else.</summary>
+    [ReadOnly]
     Task<MessagePage> GetMessagesAsync(string username, HistoryQuery query);
 }

@@ -69,7 +69,10 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
                 _lastActivity = Environment.TickCount64;
             }
 
-            var bypassesQueue = item.Kind == TurnKind.AlwaysInterleave || (!_drainScheduled && _lifecycleItem is null && _queue.Count == 0);
+            // Nothing waiting: an interleaving call starts at once, an ordinary one when the activation is idle.
+            // Once a call waits, later ones (interleaving too) queue behind it, so a steady stream of interleaving
+            // calls cannot starve an ordinary one.
+            var bypassesQueue = _lifecycleItem is null && _queue.Count == 0 && (item.Kind == TurnKind.AlwaysInterleave || !_drainScheduled);
             runNow = bypassesQueue && CanStart(item);
             if (runNow)
             {

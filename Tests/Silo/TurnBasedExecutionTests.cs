@@ -77,6 +77,28 @@ public sealed class TurnBasedExecutionTests
     }
 
     [Fact]
+    public async Task Interleaving_calls_queue_behind_a_waiting_ordinary_call_so_it_is_not_starved()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var grain = silo.GrainFactory.GetGrain<IGateGrain>("fair");
+        var firstGate = new TaskCompletionSource();
+        var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var laterEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var first = grain.HoldInterleavedAsync(firstGate.Task, firstEntered);
+        await firstEntered.Task.WaitAsync(WaitLimit);
+        var ordinary = grain.TouchAsync();
+        var later = grain.HoldInterleavedAsync(Task.CompletedTask, laterEntered);
+        await Task.Delay(300);
+
+        Assert.False(ordinary.IsCompleted, "The ordinary call ran beside a running interleaving call.");
+        Assert.False(laterEntered.Task.IsCompleted, "A later interleaving call overtook the waiting ordinary call.");
+        firstGate.SetResult();
+        Assert.Equal(1, await ordinary.WaitAsync(WaitLimit));
+        await Task.WhenAll(first, later).WaitAsync(WaitLimit);
+    }
+
+    [Fact]
     public async Task Read_only_calls_overlap_each_other_but_not_an_ordinary_call()
     {
         await using var silo = await TestSilo.StartMemoryAsync();

@@ -18,6 +18,9 @@ public interface IGateGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<int> PeekAsync();
 
+    [AlwaysInterleave]
+    Task HoldInterleavedAsync(Task gate, TaskCompletionSource entered);
+
     Task<int> RunningGrainCountAsync();
 }
 
@@ -42,6 +45,12 @@ public sealed class GateGrain(SharedCounter inFlight) : Grain, IGateGrain
     }
 
     public Task<int> PeekAsync() => Task.FromResult(_touches);
+
+    public async Task HoldInterleavedAsync(Task gate, TaskCompletionSource entered)
+    {
+        entered.TrySetResult();
+        await gate;
+    }
 
     public Task<int> RunningGrainCountAsync() => Task.FromResult(inFlight.Value);
 }

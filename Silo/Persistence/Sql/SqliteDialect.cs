@@ -39,10 +39,13 @@ public sealed class SqliteDialect : SqlDialect, IDisposable
 
     /// <summary>
     /// For the Memory provider: grain state stays in memory, but SQL-backed stores (such as the message log)
-    /// need a database, so they get a SQLite file in the temp folder that nothing reads after the process.
+    /// need a database, so they get a throwaway SQLite file in RAM (<c>/dev/shm</c>, else the temp folder).
     /// </summary>
     public static SqliteDialect Throwaway() =>
-        new($"Data Source={Path.Combine(Path.GetTempPath(), "grainchat-memory", $"{Guid.NewGuid():N}.db")}", throwaway: true);
+        new($"Data Source={Path.Combine(ThrowawayFolder, "grainchat-memory", $"{Guid.NewGuid():N}.db")}", throwaway: true);
+
+    // A RAM-backed folder where there is one, so the Memory provider's SQL side costs no disk I/O.
+    private static string ThrowawayFolder => Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
 
     public void Dispose()
     {
