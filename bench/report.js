@@ -79,8 +79,14 @@ exports.writeReport = (results, jsonFile) => {
     lines.push(`| ${storage} | ${w.senders} × ${w.inFlight ?? 1} | ${range(w.ackedPerSecond)} | ${n1(w.p50Ms?.median)} | ${n1(w.p99Ms?.median)} |`);
   }
   lines.push("", `Chart of p99 latency against delivered rate (fan-out): [${rel(chartFile)}](${rel(chartFile)})`, "", END);
+  const block = lines.join("\n");
+  if (results.quick) {
+    // A quick run only checks the harness; it never replaces the full run recorded in RESULTS.md.
+    fs.writeFileSync(jsonFile.replace(/\.json$/, ".md"), `${block}\n`);
+    return;
+  }
+
   const resultsMd = path.join(__dirname, "RESULTS.md");
   const current = fs.readFileSync(resultsMd, "utf8");
-  const block = lines.join("\n");
   fs.writeFileSync(resultsMd, current.includes(START) ? current.replace(new RegExp(`${START}[\\s\\S]*${END}`), block) : `${current.trimEnd()}\n\n${block}\n`);
 };

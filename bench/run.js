@@ -169,7 +169,7 @@ async function main() {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(results, (k, v) => (k === "samples" ? undefined : v), 2));
   writeReport(results, file);
-  console.log(`results: ${path.relative(root, file)}; summary in bench/RESULTS.md`);
+  console.log(`results: ${path.relative(root, file)}; summary in ${quick ? path.relative(root, file.replace(/\.json$/, ".md")) : "bench/RESULTS.md"}`);
 }
 
 async function writesBench(server) {
