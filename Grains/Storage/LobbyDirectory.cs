@@ -10,10 +10,8 @@ namespace GrainChat.Grains.Storage;
 /// </summary>
 public sealed class LobbyDirectory(SqlDialect dialect)
 {
-    public static readonly StorageMigration Migration = new(
-        3,
-        "lobby: session index",
-        """
+    // The same SQL serves SQLite and PostgreSQL.
+    private const string Tables = """
         CREATE TABLE IF NOT EXISTS lobby_sessions (
             session_key  TEXT    NOT NULL PRIMARY KEY,
             state        TEXT    NOT NULL,
@@ -23,18 +21,9 @@ public sealed class LobbyDirectory(SqlDialect dialect)
             session      TEXT    NOT NULL
         );
         CREATE INDEX IF NOT EXISTS lobby_sessions_state ON lobby_sessions (state, created_at);
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS lobby_sessions (
-            session_key  TEXT    NOT NULL PRIMARY KEY,
-            state        TEXT    NOT NULL,
-            player_count INTEGER NOT NULL,
-            max_players  INTEGER NOT NULL,
-            created_at   BIGINT  NOT NULL,
-            session      TEXT    NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS lobby_sessions_state ON lobby_sessions (state, created_at);
-        """);
+        """;
+
+    public static readonly StorageMigration Migration = new(3, "lobby: session index", Tables, Tables);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -5,19 +5,11 @@ namespace GrainChat.Tests.Gateway;
 
 public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<GatewayFactory>
 {
-    private static readonly string[] ChromiumArguments =
-        ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"];
-
     [BrowserFact]
     public async Task Two_people_in_two_browsers_register_join_one_room_and_chat()
     {
-        Assert.True(File.Exists(BrowserFactAttribute.ChromiumPath), BrowserFactAttribute.MissingReason);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = BrowserFactAttribute.ChromiumPath,
-            Args = ChromiumArguments,
-        });
+        await using var browser = await Browser.LaunchAsync(playwright);
         var alice = await OpenAsync(browser);
         var bob = await OpenAsync(browser);
         var (aliceName, bobName) = (ChatClient.UniqueName("alice"), ChatClient.UniqueName("bob"));
@@ -42,22 +34,14 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         Assert.Equal(0, await bob.Locator("#messages b").CountAsync());
         Assert.Equal(["Hello <b>Bob</b>", "Hi Alice!"], await bob.Locator("#messages li .text").AllTextContentsAsync());
 
-        var screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", "two-browsers-chat.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
-        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
-        Assert.True(new FileInfo(screenshot).Length > 0);
+        await Browser.ScreenshotAsync(alice, "two-browsers-chat.png");
     }
 
     [BrowserFact]
     public async Task Two_people_host_and_join_a_lobby_session_and_chat_with_each_other_and_the_echo_robot()
     {
-        Assert.True(File.Exists(BrowserFactAttribute.ChromiumPath), BrowserFactAttribute.MissingReason);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = BrowserFactAttribute.ChromiumPath,
-            Args = ChromiumArguments,
-        });
+        await using var browser = await Browser.LaunchAsync(playwright);
         var host = await OpenAsync(browser);
         var guest = await OpenAsync(browser);
         var session = ChatClient.UniqueName("Quiz ");
@@ -79,9 +63,7 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         await Assertions.Expect(guest.Locator("#messages li .text", new() { HasText = "echo: go!" })).ToBeVisibleAsync();
         Assert.Equal(["ready?", "echo: ready?", "go!", "echo: go!"], await guest.Locator("#messages li .text").AllTextContentsAsync());
 
-        var screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", "lobby-session-chat.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
-        await guest.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        await Browser.ScreenshotAsync(guest, "lobby-session-chat.png");
     }
 
     private async Task<IPage> OpenAsync(IBrowser browser)

@@ -10,14 +10,9 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
     [BrowserFact]
     public async Task An_admin_signs_in_sees_a_connection_arrive_live_and_disconnects_it()
     {
-        Assert.True(File.Exists(BrowserFactAttribute.ChromiumPath), BrowserFactAttribute.MissingReason);
         await using var admin = await ChatClient.RegisterOrLoginAsync(gateway, "root", "root password");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = BrowserFactAttribute.ChromiumPath,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-        });
+        await using var browser = await Browser.LaunchAsync(playwright);
         var page = await (await browser.NewContextAsync(new() { BaseURL = gateway.ServerAddress.ToString(), ViewportSize = new() { Width = 1400, Height = 1000 } })).NewPageAsync();
 
         await page.GotoAsync("/dashboard");
@@ -40,8 +35,6 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
         await Assertions.Expect(row).ToHaveCountAsync(0);
         await closed.Task.WaitAsync(ChatClient.WaitLimit);
         await Assertions.Expect(page.Locator("#traffic")).ToBeVisibleAsync();
-        var screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", "dashboard.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
-        await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+        await Browser.ScreenshotAsync(page, "dashboard.png");
     }
 }
