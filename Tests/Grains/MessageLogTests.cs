@@ -12,10 +12,26 @@ public sealed class MessageLogTests : IDisposable
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("grainchat-log-");
 
     [Fact]
-    public async Task Two_silos_posting_to_one_room_on_one_database_give_consecutive_ids_without_gaps_or_duplicates()
+    public Task Two_silos_posting_to_one_room_on_one_database_give_consecutive_ids_without_gaps_or_duplicates() =>
+        TwoSilosShareOneRoom(() => StartChatSiloAsync(Path.Combine(_directory.FullName, "chat.db")));
+
+    [Fact]
+    public async Task A_repeated_client_message_id_within_one_commit_batch_is_stored_once()
     {
-        await using var first = await StartChatSiloAsync();
-        await using var second = await StartChatSiloAsync();
+        await using var silo = await StartChatSiloAsync(Path.Combine(_directory.FullName, "chat.db"));
+        await RepeatsInOneBatchAreStoredOnce(silo);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _directory.Delete(recursive: true);
+    }
+
+    internal static async Task TwoSilosShareOneRoom(Func<Task<TestSilo>> start)
+    {
+        await using var first = await start();
+        await using var second = await start();
         await first.GrainFactory.GetGrain<IUserGrain>("alice").RegisterAsync("alice", "password1");
         await first.GrainFactory.GetGrain<IUserGrain>("bob").RegisterAsync("bob", "password1");
         var room = await first.GrainFactory.GetGrain<IRoomGrain>("shared").CreateAsync("Shared", "alice");
@@ -31,10 +47,8 @@ public sealed class MessageLogTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), history.Messages.Select(m => m.Id));
     }
 
-    [Fact]
-    public async Task A_repeated_client_message_id_within_one_commit_batch_is_stored_once()
+    internal static async Task RepeatsInOneBatchAreStoredOnce(TestSilo silo)
     {
-        await using var silo = await StartChatSiloAsync();
         await silo.GrainFactory.GetGrain<IUserGrain>("carol").RegisterAsync("carol", "password1");
         var room = await silo.GrainFactory.GetGrain<IRoomGrain>("batch").CreateAsync("Batch", "carol");
         var grain = silo.GrainFactory.GetGrain<IRoomGrain>(room.RoomId);
@@ -46,17 +60,29 @@ public sealed class MessageLogTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 26).Select(i => (long)i), posts.Where(p => p.Created).Select(p => p.Message.Id).Order());
     }
 
-    public void Dispose()
+    internal static Task<TestSilo> StartChatSiloAsync(string sqliteFile) => TestSilo.StartSqliteAsync(sqliteFile, services: AddChatGrains);
+
+    internal static void AddChatGrains(IServiceCollection services)
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _directory.Delete(recursive: true);
+        services.AddChatGrainServices(new ConfigurationBuilder().Build());
+        services.AddGrainClasses([.. GrainChat.Silo.Messaging.GrainTypeRegistry.FindGrainClasses(GrainsAssembly.Assembly)]);
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresMessageLogTests(PostgresServer server)
+{
+    [PostgresFact]
+    public async Task Two_silos_posting_to_one_room_on_postgres_give_consecutive_ids_without_gaps_or_duplicates()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await MessageLogTests.TwoSilosShareOneRoom(() => TestSilo.StartPostgresAsync(database, services: MessageLogTests.AddChatGrains));
     }
 
-    private Task<TestSilo> StartChatSiloAsync() =>
-        TestSilo.StartSqliteAsync(Path.Combine(_directory.FullName, "chat.db"), services: services =>
-        {
-            var configuration = new ConfigurationBuilder().Build();
-            services.AddChatGrainServices(configuration);
-            services.AddGrainClasses([.. GrainChat.Silo.Messaging.GrainTypeRegistry.FindGrainClasses(GrainsAssembly.Assembly)]);
-        });
+    [PostgresFact]
+    public async Task A_repeated_client_message_id_within_one_commit_batch_is_stored_once_on_postgres()
+    {
+        await using var silo = await TestSilo.StartPostgresAsync(await server.CreateDatabaseAsync(), services: MessageLogTests.AddChatGrains);
+        await MessageLogTests.RepeatsInOneBatchAreStoredOnce(silo);
+    }
 }

@@ -31,13 +31,18 @@ public sealed class LifecycleTests
     }
 
     [Fact]
-    public async Task A_busy_activation_is_not_collected()
+    public async Task A_busy_activation_outlives_its_idle_age()
     {
-        await using var silo = await TestSilo.StartMemoryAsync(QuickCollection);
+        // Calls every 100 ms for three times the idle age: a call always arrives well within the idle age.
+        await using var silo = await TestSilo.StartMemoryAsync(settings =>
+        {
+            settings["GrainChat:Silo:IdleDeactivation"] = "00:00:01";
+            settings["GrainChat:Silo:CollectionInterval"] = "00:00:00.050";
+        });
         var grain = silo.GrainFactory.GetGrain<ILifecycleGrain>("busy");
         var first = await grain.GetActivationIdAsync();
 
-        for (var i = 0; i < 10; i++)
+        for (var i = 0; i < 30; i++)
         {
             await Task.Delay(100);
             Assert.Equal(first, await grain.GetActivationIdAsync());
