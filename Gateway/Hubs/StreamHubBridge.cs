@@ -87,7 +87,7 @@ internal sealed partial class StreamHubBridge(
             subscription.References++;
         }
 
-        return subscription.Unsubscribe;
+        return subscription.Live;
     }
 
     private async Task<Func<Task>> SubscribeAsync<T>(StreamId streamId, Func<T, StreamSequenceToken, Task> forward) =>
@@ -107,7 +107,7 @@ internal sealed partial class StreamHubBridge(
 
         if (ended is not null)
         {
-            var unsubscribe = await ended.Unsubscribe;
+            var unsubscribe = await ended.Live;
             await unsubscribe();
         }
     }
@@ -156,10 +156,11 @@ internal sealed partial class StreamHubBridge(
     [LoggerMessage(Level = LogLevel.Information, Message = "Closing connection {ConnectionId} of {Username}: its session was logged out")]
     private static partial void LogClosingRevoked(ILogger logger, string connectionId, string username);
 
-    private sealed class Subscription(Task<Func<Task>> unsubscribe)
+    private sealed class Subscription(Task<Func<Task>> live)
     {
         public int References { get; set; }
 
-        public Task<Func<Task>> Unsubscribe { get; } = unsubscribe;
+        /// <summary>Completes once the subscription is live, with the action that ends it.</summary>
+        public Task<Func<Task>> Live { get; } = live;
     }
 }
