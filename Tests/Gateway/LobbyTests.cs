@@ -235,8 +235,14 @@ public sealed class LobbyTests(RobotGatewayFactory gateway) : IClassFixture<Robo
         await host.WaitForEventAsync("MessageReceived", m => m.GetProperty("text").GetString() == "echo: ping two");
         await Task.Delay(300);
         var history = await host.HistoryAsync(roomId);
-        Assert.Equal(new[] { "ping one", "echo: ping one", "ping two", "echo: ping two" }, history.Select(m => m.GetProperty("text").GetString()!).ToArray());
-        Assert.Equal("robot:echo", history[1].GetProperty("sender").GetString());
+
+        // The robot answers each human message once, in order, after it; it never answers its own replies.
+        var byRobot = history.Where(m => m.GetProperty("sender").GetString() == "robot:echo").ToArray();
+        Assert.Equal(4, history.Length);
+        Assert.Equal(new[] { "echo: ping one", "echo: ping two" }, byRobot.Select(m => m.GetProperty("text").GetString()!).ToArray());
+        long IdOf(string text) => history.Single(m => m.GetProperty("text").GetString() == text).GetProperty("id").GetInt64();
+        Assert.True(IdOf("echo: ping one") > IdOf("ping one"));
+        Assert.True(IdOf("echo: ping two") > IdOf("ping two"));
     }
 
     [Fact]
