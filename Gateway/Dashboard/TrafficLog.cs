@@ -15,17 +15,6 @@ internal sealed class TrafficLog(IHubContext<ChatHub> hub, ConnectionRegistry co
     private readonly object _lock = new();
     private readonly Queue<TrafficEntry> _entries = new(Capacity);
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _entries.Count;
-            }
-        }
-    }
-
     public void Record(string eventName, string from, string? room, string? data)
     {
         var entry = new TrafficEntry(eventName, from, room, Truncate(data), time.GetUtcNow());

@@ -9,8 +9,6 @@ internal sealed class ConnectionRegistry
     private readonly ConcurrentDictionary<string, ChatConnection> _connections = new(StringComparer.Ordinal);
     private int _admins;
 
-    public int Count => _connections.Count;
-
     /// <summary>Whether any admin is connected here, so admin events are worth sending at all.</summary>
     public bool HasAdmins => Volatile.Read(ref _admins) > 0;
 

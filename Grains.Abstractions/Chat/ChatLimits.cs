@@ -71,6 +71,4 @@ public static class ChatLimits
         var (a, b) = (UserKey(userA), UserKey(userB));
         return string.CompareOrdinal(a, b) <= 0 ? $"dm:{a}:{b}" : $"dm:{b}:{a}";
     }
-
-    public static bool IsDirectRoomId(string roomId) => roomId.StartsWith("dm:", StringComparison.Ordinal);
 }

@@ -11,7 +11,6 @@ internal sealed class StreamMetrics
     private readonly Counter<long> _failed;
     private long _subscriptions;
     private long _droppedTotal;
-    private long _deliveredTotal;
 
     public StreamMetrics(SiloMetrics metrics)
     {
@@ -25,11 +24,7 @@ internal sealed class StreamMetrics
 
     public long DroppedTotal => Interlocked.Read(ref _droppedTotal);
 
-    public long DeliveredTotal => Interlocked.Read(ref _deliveredTotal);
-
     public void Published() => _published.Add(1);
-
-    public void Delivered() => Interlocked.Increment(ref _deliveredTotal);
 
     public void Dropped()
     {

@@ -74,7 +74,6 @@ internal sealed partial class StreamSubscription<T> : StreamSubscriptionHandle<T
             try
             {
                 await _observer.OnNextAsync(item, token).ConfigureAwait(false);
-                _provider.Metrics.Delivered();
             }
             catch (Exception exception)
             {

@@ -18,7 +18,4 @@ public sealed record StreamSequenceToken(long SequenceNumber) : IComparable<Stre
 {
     public int CompareTo(StreamSequenceToken? other) =>
         other is null ? 1 : SequenceNumber.CompareTo(other.SequenceNumber);
-
-    /// <summary>True when <paramref name="next"/> directly follows this token (no event was skipped between them).</summary>
-    public bool IsFollowedBy(StreamSequenceToken next) => next.SequenceNumber == SequenceNumber + 1;
 }
