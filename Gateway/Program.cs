@@ -1,15 +1,14 @@
 using GrainChat.Gateway.Auth;
-using GrainChat.Gateway.Dashboard;
-using GrainChat.Gateway.Endpoints;
 using GrainChat.Gateway.Errors;
 using GrainChat.Gateway.Hosting;
+using GrainChat.Gateway.Operators;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGrainChatSilo();
 builder.AddGrainChatAuth();
-builder.AddGrainChatChat();
-builder.Services.AddGrainChatOperators();
+builder.AddChatFeatures();
+builder.Services.AddOperators();
 builder.Services.AddGrainChatErrors();
 builder.Services.AddGrainChatHealthChecks();
 builder.Services.AddOpenApi();
@@ -25,9 +24,8 @@ app.UseAuthorization();
 
 app.MapOpenApi();
 app.MapGrainChatHealthChecks();
-app.MapApiRoot();
-app.MapGrainChatChat();
-app.MapGrainChatOperators();
+app.MapChatFeatures();
+app.MapOperators();
 
 app.Run();
 

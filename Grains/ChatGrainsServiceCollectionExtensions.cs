@@ -1,6 +1,5 @@
+using GrainChat.Grains.Presence;
 using GrainChat.Grains.Robots;
-using GrainChat.Grains.Storage;
-using GrainChat.Grains.Users;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,16 +8,14 @@ namespace GrainChat.Grains;
 
 public static class ChatGrainsServiceCollectionExtensions
 {
-    /// <summary>The services the chat grains need: the message log, the directories, their schema, presence options.</summary>
+    /// <summary>
+    /// What the chat grains need besides storage: their options (<c>GrainChat:Presence</c>, <c>GrainChat:Robots</c>),
+    /// the robots' HTTP client and a clock. The storage interfaces they use are registered by the host.
+    /// </summary>
     public static IServiceCollection AddChatGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(ChatSchema.Migration);
-        services.TryAddSingleton<MessageLog>();
-        services.TryAddSingleton<ChatDirectory>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.SectionName));
-        services.AddSingleton(LobbyDirectory.Migration);
-        services.TryAddSingleton<LobbyDirectory>();
         services.AddOptions<RobotOptions>().Bind(configuration.GetSection(RobotOptions.SectionName));
         services.AddHttpClient(RobotOptions.HttpClientName);
         return services;

@@ -1,4 +1,3 @@
-using GrainChat.Gateway.Hubs;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.DataProtection;
@@ -26,12 +25,13 @@ internal static class AuthExtensions
                     OnMessageReceived = context =>
                     {
                         var request = context.Request;
-                        if (request.Path.StartsWithSegments(ChatHub.Path) && request.Query["access_token"] is { Count: > 0 } token)
+                        var sources = context.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<TokenSourceOptions>>().Value;
+                        if (Under(request.Path, sources.QueryStringPaths) && request.Query["access_token"] is { Count: > 0 } token)
                         {
                             context.Token = token.ToString();
                         }
-                        else if (request.Headers.Authorization.Count == 0 && request.Cookies.TryGetValue(ChatClaims.DashboardCookie, out var cookie)
-                            && IsOperatorPath(request.Path))
+                        else if (request.Headers.Authorization.Count == 0 && request.Cookies.TryGetValue(ChatClaims.TokenCookie, out var cookie)
+                            && Under(request.Path, sources.CookiePaths))
                         {
                             context.Token = cookie;
                         }
@@ -44,13 +44,10 @@ internal static class AuthExtensions
             .AddPolicy(ChatClaims.AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(ChatClaims.AdminRole));
         builder.Services.AddOptions<AdminOptions>().Bind(builder.Configuration.GetSection("GrainChat"));
         builder.Services.AddTransient<IClaimsTransformation, SessionValidation>();
-        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, RevokedSessionResultHandler>();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ChatAuthorizationResultHandler>();
         builder.Services.AddSingleton<TokenIssuer>();
         return builder;
     }
 
-    // The dashboard cookie is honoured only where operators go, so it can never stand in for a user's token elsewhere.
-    private static bool IsOperatorPath(PathString path) =>
-        path.StartsWithSegments("/dashboard") || path.StartsWithSegments("/api/admin") || path.StartsWithSegments("/api/metrics")
-        || path.StartsWithSegments("/metrics") || path.StartsWithSegments(ChatHub.Path);
+    private static bool Under(PathString path, List<string> prefixes) => prefixes.Exists(prefix => path.StartsWithSegments(prefix));
 }

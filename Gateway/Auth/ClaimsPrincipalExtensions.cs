@@ -8,8 +8,11 @@ internal static class ChatClaims
     public const string AdminRole = "admin";
     public const string AdminPolicy = "admin";
 
-    /// <summary>The HttpOnly cookie that carries an admin's token for the dashboard page, its API and its hub connection.</summary>
-    public const string DashboardCookie = "GrainChat.Dashboard";
+    /// <summary>
+    /// The HttpOnly cookie that can carry a token where a page cannot set a header (the operators' dashboard); read
+    /// only on the paths in <see cref="TokenSourceOptions.CookiePaths"/>.
+    /// </summary>
+    public const string TokenCookie = "GrainChat.Dashboard";
 
     public static string Username(this ClaimsPrincipal user) =>
         user.FindFirstValue(ClaimTypes.Name) ?? throw new InvalidOperationException("The request is not authenticated.");

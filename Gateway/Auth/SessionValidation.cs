@@ -20,7 +20,7 @@ internal sealed class SessionValidation(IGrainFactory grains, IOptionsMonitor<Ad
         }
 
         var username = principal.Username();
-        if (!await grains.GetGrain<IUserGrain>(ChatLimits.UserKey(username)).IsSessionActiveAsync(sessionId))
+        if (!await grains.GetGrain<IUserGrain>(ChatKeys.UserKey(username)).IsSessionActiveAsync(sessionId))
         {
             return new ClaimsPrincipal(new ClaimsIdentity());
         }

@@ -1,5 +1,4 @@
 using GrainChat.Chat;
-using GrainChat.Gateway.Chat;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -7,7 +6,8 @@ namespace GrainChat.Gateway.Errors;
 
 /// <summary>
 /// Turns a broken rule (<see cref="ChatException"/>) or an unreadable request into RFC 7807 ProblemDetails
-/// with the right status and, where there is one, the field at fault. Anything else stays a 500.
+/// with the right status and, where there is one, the field at fault. Anything else stays a 500. Features shape
+/// their problems further through <c>ProblemDetailsOptions.CustomizeProblemDetails</c>.
 /// </summary>
 internal sealed partial class ChatExceptionHandler(IProblemDetailsService problemDetails, ILogger<ChatExceptionHandler> logger) : IExceptionHandler
 {
@@ -30,14 +30,6 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
             return false;
         }
 
-        if (Lobby.LobbyEndpoints.IsLobbyPath(httpContext.Request.Path))
-        {
-            // The lobby's answers all share one shape; its failures keep it inside the problem document.
-            problem.Extensions["message"] = problem.Detail;
-            problem.Extensions["data"] = null;
-            problem.Extensions["did_succeed"] = false;
-        }
-
         LogRejected(logger, httpContext.Request.Method, httpContext.Request.Path, problem.Status ?? 400, problem.Detail);
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
@@ -49,7 +41,7 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
         return new ProblemDetails { Status = StatusCodes.Status429TooManyRequests, Title = "Too Many Requests", Detail = exception.Message };
     }
 
-    public static ProblemDetails FromChatException(ChatException exception)
+    private static ProblemDetails FromChatException(ChatException exception)
     {
         var status = StatusOf(exception.Code);
         ProblemDetails problem = exception.Field is { } field && status == StatusCodes.Status400BadRequest
@@ -61,23 +53,21 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
         return problem;
     }
 
-    public static int StatusOf(ChatErrorCode code) => code switch
+    private static int StatusOf(ChatErrorCode code) => code switch
     {
         ChatErrorCode.Invalid => StatusCodes.Status400BadRequest,
-        ChatErrorCode.Unauthorized => StatusCodes.Status401Unauthorized,
         ChatErrorCode.Forbidden => StatusCodes.Status403Forbidden,
         ChatErrorCode.NotFound => StatusCodes.Status404NotFound,
-        ChatErrorCode.Conflict => StatusCodes.Status409Conflict,
+        ChatErrorCode.Conflict or ChatErrorCode.AlreadyInSession => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status400BadRequest,
     };
 
     private static string TitleOf(ChatErrorCode code) => code switch
     {
         ChatErrorCode.Invalid => "One or more validation errors occurred.",
-        ChatErrorCode.Unauthorized => "Unauthorized",
         ChatErrorCode.Forbidden => "Forbidden",
         ChatErrorCode.NotFound => "Not Found",
-        ChatErrorCode.Conflict => "Conflict",
+        ChatErrorCode.Conflict or ChatErrorCode.AlreadyInSession => "Conflict",
         _ => "Bad Request",
     };
 

@@ -1,14 +1,15 @@
-using GrainChat.Grains;
 using GrainChat.Silo.Hosting;
 
 namespace GrainChat.Gateway.Hosting;
 
 internal static class SiloHostingExtensions
 {
-    /// <summary>Co-hosts the grain runtime in the Gateway process, with the grains of the Grains project.</summary>
+    /// <summary>Co-hosts the grain runtime in the Gateway process, with the chat's grains and their storage.</summary>
     public static WebApplicationBuilder AddGrainChatSilo(this WebApplicationBuilder builder)
     {
-        builder.Services.AddGrainChatSilo(builder.Configuration, GrainsAssembly.Assembly);
+        builder.Services
+            .AddGrainChatSilo(builder.Configuration)
+            .AddChatGrains(builder.Configuration);
         return builder;
     }
 }

@@ -2,22 +2,22 @@ using System.Security.Claims;
 using System.Text.Json.Serialization;
 using GrainChat.Chat;
 using GrainChat.Gateway.Auth;
-using GrainChat.Gateway.Hubs;
-using GrainChat.Grains.Storage;
+using GrainChat.Gateway.Realtime;
 using GrainChat.Lobby;
+using GrainChat.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GrainChat.Gateway.Lobby;
 
 /// <summary>
 /// <c>/api/lobby</c>: game sessions. Answers are <c>{message, data, did_succeed}</c>; failures keep that shape
-/// (<c>did_succeed:false</c>) inside an RFC 7807 problem (see <see cref="Errors.ChatExceptionHandler"/>).
+/// (<c>did_succeed:false</c>) inside an RFC 7807 problem (see <see cref="LobbyProblemShape"/>).
 /// </summary>
 internal static class LobbyEndpoints
 {
     public static IEndpointRouteBuilder MapLobbyEndpoints(this IEndpointRouteBuilder app)
     {
-        var lobby = app.MapGroup("/api/lobby").WithTags("Lobby");
+        var lobby = app.MapGroup(Prefix).WithTags("Lobby");
         lobby.MapGet("/", WelcomeAsync).RequireAuthorization();
         lobby.MapPost("/", EnterAsync).RequireAuthorization();
         lobby.MapPost("/sessions/{room}/start", StartAsync).RequireAuthorization();
@@ -27,7 +27,7 @@ internal static class LobbyEndpoints
         return app;
     }
 
-    public static bool IsLobbyPath(PathString path) => path.StartsWithSegments("/api/lobby");
+    public const string Prefix = "/api/lobby";
 
     private static async Task<Ok<Answer<UserData>>> WelcomeAsync(ClaimsPrincipal principal, LobbyService lobby)
     {
@@ -62,15 +62,15 @@ internal static class LobbyEndpoints
         return TypedResults.Ok(new Answer<SessionData>(message, new SessionData(session), true));
     }
 
-    private static async Task<Ok<SessionsAnswer>> SessionsAsync(LobbyDirectory directory) =>
+    private static async Task<Ok<SessionsAnswer>> SessionsAsync(ILobbyIndex index) =>
         TypedResults.Ok(new SessionsAnswer(
             "Game sessions",
-            await directory.ListAsync(SessionState.Pending),
-            await directory.ListAsync(SessionState.Active)));
+            await index.ListAsync(SessionState.Pending),
+            await index.ListAsync(SessionState.Active)));
 
-    private static async Task<Ok<UsersAnswer>> UsersAsync(ChatDirectory users, LobbyService lobby)
+    private static async Task<Ok<UsersAnswer>> UsersAsync(IUserDirectory users, LobbyService lobby)
     {
-        var listed = await users.ListUsersAsync();
+        var listed = await users.ListAsync();
         var states = await Task.WhenAll(listed.Select(async u => new LobbyUserState(u.Username, (await lobby.StatusAsync(u.Username)).State)));
         return TypedResults.Ok(new UsersAnswer("Registered users", states));
     }

@@ -1,7 +1,7 @@
 using GrainChat.Chat;
-using GrainChat.Grains.Storage;
 using GrainChat.Lobby;
 using GrainChat.Runtime;
+using GrainChat.Storage;
 
 namespace GrainChat.Gateway.Lobby;
 
@@ -9,7 +9,7 @@ namespace GrainChat.Gateway.Lobby;
 /// Lobby actions. A user is claimed (one session at a time) before a seat is taken, and released again when
 /// taking the seat fails, so no user is ever recorded in a session that does not list them.
 /// </summary>
-internal sealed class LobbyService(IGrainFactory grains, LobbyDirectory directory)
+internal sealed class LobbyService(IGrainFactory grains, ILobbyIndex index)
 {
     private const int RandomCandidates = 20;
 
@@ -37,15 +37,14 @@ internal sealed class LobbyService(IGrainFactory grains, LobbyDirectory director
         }
 
         // Try open sessions oldest first; one filling up meanwhile just means trying the next.
-        foreach (var candidate in await directory.OpenSessionsAsync(RandomCandidates))
+        foreach (var candidate in await index.OpenSessionsAsync(RandomCandidates))
         {
             var key = LobbyLimits.SessionKey(candidate);
             try
             {
                 return await WithSeatAsync(username, key, () => Session(key).JoinAsync(username));
             }
-            catch (ChatException exception) when (exception.Code is ChatErrorCode.Conflict or ChatErrorCode.NotFound
-                && !exception.Message.StartsWith("You are already", StringComparison.Ordinal))
+            catch (ChatException exception) when (exception.Code is ChatErrorCode.Conflict or ChatErrorCode.NotFound)
             {
                 // Full or started since it was listed.
             }
@@ -55,11 +54,11 @@ internal sealed class LobbyService(IGrainFactory grains, LobbyDirectory director
     }
 
     public Task<LobbySession> StartAsync(string username, string room) =>
-        Session(LobbyLimits.SessionKey(room)).StartAsync(username);
+        Session(room).StartAsync(username);
 
     public async Task<LobbySession> LeaveAsync(string username)
     {
-        var status = await User(username).GetLobbyStatusAsync();
+        var status = await Player(username).GetStatusAsync();
         if (status.Session is not { } key)
         {
             throw ChatException.Conflict("You are not in a session");
@@ -68,23 +67,23 @@ internal sealed class LobbyService(IGrainFactory grains, LobbyDirectory director
         return await Session(key).LeaveAsync(username);
     }
 
-    public Task<LobbyStatus> StatusAsync(string username) => User(username).GetLobbyStatusAsync();
+    public Task<LobbyStatus> StatusAsync(string username) => Player(username).GetStatusAsync();
 
     private async Task<LobbySession> WithSeatAsync(string username, string key, Func<Task<LobbySession>> takeSeat)
     {
-        var user = User(username);
-        await user.ReserveSessionAsync(key);
+        var player = Player(username);
+        await player.ReserveSessionAsync(key);
         try
         {
             return await takeSeat();
         }
         catch
         {
-            var status = await user.GetLobbyStatusAsync();
+            var status = await player.GetStatusAsync();
             var seated = (await Session(key).GetAsync())?.Players.Contains(username, StringComparer.OrdinalIgnoreCase) == true;
             if (status.Session == key && !seated)
             {
-                await user.ReleaseSessionAsync(key);
+                await player.ReleaseSessionAsync(key);
             }
 
             throw;
@@ -107,7 +106,7 @@ internal sealed class LobbyService(IGrainFactory grains, LobbyDirectory director
         return name;
     }
 
-    private ILobbySessionGrain Session(string key) => grains.GetGrain<ILobbySessionGrain>(key);
+    private ILobbySessionGrain Session(string key) => grains.GetLobbySessionGrain(key);
 
-    private IUserGrain User(string username) => grains.GetGrain<IUserGrain>(ChatLimits.UserKey(username));
+    private ILobbyPlayerGrain Player(string username) => grains.GetLobbyPlayerGrain(username);
 }

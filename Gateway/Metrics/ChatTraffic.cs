@@ -1,12 +1,14 @@
 using System.Diagnostics.Metrics;
+using GrainChat.Gateway.Activity;
 
 namespace GrainChat.Gateway.Metrics;
 
 /// <summary>
-/// Gateway counters: pings (total and today, UTC) and hub connections, on the <c>GrainChat.Gateway</c> meter.
-/// Ping counts live in this process; message counts come from the message log.
+/// This node's counters, on the <c>GrainChat.Gateway</c> meter and in memory: pings (total and today, UTC), open
+/// hub connections, and messages stored through this node since it started. They live in this process;
+/// <c>/api/metrics</c> takes its message totals from the message history instead.
 /// </summary>
-internal sealed class ChatTraffic
+internal sealed class ChatTraffic : IChatActivityObserver
 {
     public const string MeterName = "GrainChat.Gateway";
 
@@ -45,7 +47,7 @@ internal sealed class ChatTraffic
         }
     }
 
-    public void Pinged()
+    public void OnPing()
     {
         lock (_pingLock)
         {
@@ -60,22 +62,24 @@ internal sealed class ChatTraffic
     /// <summary>Messages stored through this node since it started.</summary>
     public long MessagesIn => Interlocked.Read(ref _messagesInTotal);
 
-    public void MessageStored()
+    public void OnMessageStored(string kind, string sender, string roomId, string text)
     {
         Interlocked.Increment(ref _messagesInTotal);
         _messagesIn.Add(1);
     }
 
-    public void Connected()
+    public Task OnConnectionOpenedAsync(ConnectionView connection)
     {
         Interlocked.Increment(ref _connectionCount);
         _connections.Add(1);
+        return Task.CompletedTask;
     }
 
-    public void Disconnected()
+    public Task OnConnectionClosedAsync(string connectionId, string username)
     {
         Interlocked.Decrement(ref _connectionCount);
         _connections.Add(-1);
+        return Task.CompletedTask;
     }
 
     private void RollOverDay()

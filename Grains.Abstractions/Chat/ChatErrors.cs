@@ -5,17 +5,17 @@ public enum ChatErrorCode
     /// <summary>400: the input breaks a rule (length, characters, range).</summary>
     Invalid,
 
-    /// <summary>401: unknown user or wrong password (one answer for both).</summary>
-    Unauthorized,
-
     /// <summary>403: not a member, not the host, not an admin.</summary>
     Forbidden,
 
     /// <summary>404: no such room, user or session.</summary>
     NotFound,
 
-    /// <summary>409: name taken, session full, already in a session.</summary>
+    /// <summary>409: name taken, session full, already started.</summary>
     Conflict,
+
+    /// <summary>409: the user is already in another lobby session (random join moves on past other conflicts, not this one).</summary>
+    AlreadyInSession,
 }
 
 /// <summary>A rule of the chat was broken; the Gateway turns it into ProblemDetails or a HubException.</summary>

@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace GrainChat.Chat;
 
-/// <summary>The limits of DESIGN.md §4 and §6, in one place.</summary>
+/// <summary>The chat's input rules and limits, in one place (docs/API.md lists them for clients).</summary>
 public static class ChatLimits
 {
     public const int UsernameMinLength = 3;
@@ -16,9 +16,6 @@ public static class ChatLimits
 
     private static readonly SearchValues<char> UsernameCharacters =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
-
-    /// <summary>Usernames are unique case-insensitively; this is the form they are keyed by.</summary>
-    public static string UserKey(string username) => username.ToLowerInvariant();
 
     public static void ValidateUsername(string? username, string field = "username")
     {
@@ -36,16 +33,17 @@ public static class ChatLimits
         }
     }
 
-    public static string ValidateRoomName(string? roomName)
-    {
-        var trimmed = roomName?.Trim();
-        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > RoomNameMaxLength)
-        {
-            throw ChatException.Invalid($"A room name is 1–{RoomNameMaxLength} characters", "roomName");
-        }
+    public static string ValidateRoomName(string? roomName) =>
+        IsValidRoomName(roomName, out var trimmed) ? trimmed : throw InvalidRoomName();
 
-        return trimmed;
+    /// <summary>Whether the name, trimmed, is 1–<see cref="RoomNameMaxLength"/> characters; <paramref name="trimmed"/> is the name to keep.</summary>
+    public static bool IsValidRoomName(string? roomName, out string trimmed)
+    {
+        trimmed = roomName?.Trim() ?? "";
+        return trimmed.Length is > 0 and <= RoomNameMaxLength;
     }
+
+    public static ChatException InvalidRoomName() => ChatException.Invalid($"A room name is 1–{RoomNameMaxLength} characters", "roomName");
 
     public static void ValidateMessage(string? text, string? clientMessageId)
     {
@@ -63,12 +61,5 @@ public static class ChatLimits
         {
             throw ChatException.Invalid($"A clientMessageId is 1–{ClientMessageIdMaxLength} characters", "clientMessageId");
         }
-    }
-
-    /// <summary>The room id of the direct conversation between two users (the same whichever of them asks).</summary>
-    public static string DirectRoomId(string userA, string userB)
-    {
-        var (a, b) = (UserKey(userA), UserKey(userB));
-        return string.CompareOrdinal(a, b) <= 0 ? $"dm:{a}:{b}" : $"dm:{b}:{a}";
     }
 }

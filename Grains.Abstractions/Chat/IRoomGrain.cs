@@ -26,10 +26,15 @@ public interface IRoomGrain : IGrainWithStringKey
 
     Task LeaveAsync(string username);
 
+    /// <summary>The member names, for a member; <see cref="ChatErrorCode.Forbidden"/> for anyone else.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<string>> GetMembersAsync(string username);
+
     /// <summary>
-    /// Stores the message durably, then publishes it; a repeated clientMessageId returns the stored message.
-    /// Interleaves with other calls, so a room has many messages in flight to the group commit at once; ids are
-    /// given by the message log in commit order.
+    /// Checks the sender and the text, stores the message durably and answers once it is committed; a repeated
+    /// clientMessageId returns the stored message. Interleaves with other calls, so a room has many messages in
+    /// flight to the group commit at once; ids are given by the message log in commit order, and each stored
+    /// message is published in a turn of its own, in that order.
     /// </summary>
     [AlwaysInterleave]
     Task<PostResult> PostAsync(string sender, string text, string? clientMessageId);

@@ -2,7 +2,11 @@ using GrainChat.Runtime;
 
 namespace GrainChat.Chat;
 
-/// <summary>A user account, keyed by the case-folded username (<see cref="ChatLimits.UserKey"/>).</summary>
+/// <summary>
+/// A user account, keyed by the case-folded username (<see cref="ChatKeys.UserKey"/>): the password hash, the
+/// login sessions that tokens name, and the index of the user's rooms and direct conversations.
+/// Presence and the lobby seat have grains of their own with the same key.
+/// </summary>
 public interface IUserGrain : IGrainWithStringKey
 {
     /// <summary>Creates the account; <see cref="ChatErrorCode.Conflict"/> when the name is taken (in any letter case).</summary>
@@ -32,32 +36,10 @@ public interface IUserGrain : IGrainWithStringKey
 
     [ReadOnly]
     Task<IReadOnlyList<DirectConversationRef>> GetDirectConversationsAsync();
-
-    /// <summary>A hub connection of this user opened (presence counts connections across the user's devices).</summary>
-    Task ConnectedAsync(string connectionId, string sessionId);
-
-    Task DisconnectedAsync(string connectionId);
-
-    [ReadOnly]
-    Task<UserPresence> GetPresenceAsync();
-
-    [ReadOnly]
-    Task<GrainChat.Lobby.LobbyStatus> GetLobbyStatusAsync();
-
-    /// <summary>Claims the user for a session (state Waiting); Conflict when they are already in another one.</summary>
-    Task ReserveSessionAsync(string sessionKey);
-
-    /// <summary>Sets the user's state in the session they are in (ignored if they are in another one).</summary>
-    Task SetSessionStateAsync(string sessionKey, GrainChat.Lobby.PlayerState state);
-
-    /// <summary>Returns the user to Idle if they are in that session.</summary>
-    Task ReleaseSessionAsync(string sessionKey);
 }
 
 public sealed record UserProfile(string Username, DateTimeOffset CreatedAt, IReadOnlyList<string> Rooms);
 
 public sealed record UserSession(string Username, string SessionId);
-
-public sealed record UserPresence(string Username, bool Online, DateTimeOffset? LastSeen, int Connections);
 
 public sealed record DirectConversationRef(string RoomId, string With);

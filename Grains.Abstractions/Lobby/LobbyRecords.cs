@@ -18,7 +18,7 @@ public enum PlayerState
     Playing,
 }
 
-/// <summary>A game session as the API shows it (<c>S</c> in DESIGN.md §4).</summary>
+/// <summary>A game session as the API shows it (<c>S</c> in docs/API.md).</summary>
 public sealed record LobbySession(
     string Room,
     string Host,

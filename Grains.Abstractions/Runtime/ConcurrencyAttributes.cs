@@ -20,3 +20,11 @@ public sealed class GrainTypeAttribute(string name) : Attribute
 {
     public string Name { get; } = name;
 }
+
+/// <summary>
+/// The caller does not wait (Orleans: <c>[OneWay]</c>): the call returns a completed task as soon as it is
+/// queued, and a failure of the grain method is logged instead of returned. The method must return <c>Task</c>.
+/// Use it to tell another grain something without creating a call cycle.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class OneWayAttribute : Attribute;

@@ -1,10 +1,9 @@
 using System.Security.Cryptography;
 using GrainChat.Chat;
-using GrainChat.Grains.Storage;
 using GrainChat.Lobby;
 using GrainChat.Runtime;
 using GrainChat.Runtime.Streams;
-using GrainChat.Silo;
+using GrainChat.Storage;
 
 namespace GrainChat.Grains.Lobby;
 
@@ -16,7 +15,7 @@ namespace GrainChat.Grains.Lobby;
 /// </summary>
 public sealed class LobbySessionGrain(
     [PersistentState("session")] IPersistentState<LobbySessionState> session,
-    LobbyDirectory directory,
+    ILobbyIndex index,
     TimeProvider time) : Grain, ILobbySessionGrain
 {
     public async Task<LobbySession> HostAsync(string room, string host, int maxPlayers, string? robot)
@@ -27,7 +26,7 @@ public sealed class LobbySessionGrain(
         }
 
         var roomId = $"lobby-{RandomNumberGenerator.GetHexString(12, lowercase: true)}";
-        await GrainFactory.GetGrain<IRoomGrain>(roomId).CreateSessionRoomAsync($"Session: {room}", host, robot);
+        await GrainFactory.GetRoomGrain(roomId).CreateSessionRoomAsync($"Session: {room}", host, robot);
         session.State = new LobbySessionState
         {
             Room = room,
@@ -85,7 +84,7 @@ public sealed class LobbySessionGrain(
             throw ChatException.NotFound($"There is no open session named '{GrainKey}'");
         }
 
-        if (!string.Equals(session.State.Host, username, StringComparison.OrdinalIgnoreCase))
+        if (!ChatKeys.SameUser(session.State.Host, username))
         {
             throw ChatException.Forbidden($"Only the host ({session.State.Host}) can start session '{session.State.Room}'");
         }
@@ -109,13 +108,13 @@ public sealed class LobbySessionGrain(
         }
 
         var before = session.State.Players;
-        var remaining = before.Where(p => !SameUser(p, username)).ToArray();
-        var ends = SameUser(session.State.Host, username) || remaining.Length == 0;
+        var remaining = before.Where(p => !ChatKeys.SameUser(p, username)).ToArray();
+        var ends = ChatKeys.SameUser(session.State.Host, username) || remaining.Length == 0;
         var leaving = ends ? before : [username];
         session.State = session.State with { Players = ends ? before : remaining, State = ends ? SessionState.Ended : session.State.State };
         foreach (var player in leaving)
         {
-            await User(player).ReleaseSessionAsync(GrainKey);
+            await GrainFactory.GetLobbyPlayerGrain(player).ReleaseSessionAsync(GrainKey);
             await Room().SetSessionMemberAsync(player, isMember: false);
         }
 
@@ -129,7 +128,7 @@ public sealed class LobbySessionGrain(
     {
         foreach (var player in session.State.Players)
         {
-            await User(player).SetSessionStateAsync(GrainKey, state);
+            await GrainFactory.GetLobbyPlayerGrain(player).SetSessionStateAsync(GrainKey, state);
         }
     }
 
@@ -138,22 +137,18 @@ public sealed class LobbySessionGrain(
     {
         await session.WriteStateAsync();
         var view = View();
-        await directory.SaveAsync(view);
+        await index.SaveAsync(view);
         var streams = GetStreamProvider(StreamProviderNames.Default);
         foreach (var player in audience.Union(view.Players, StringComparer.OrdinalIgnoreCase))
         {
-            var key = ChatLimits.UserKey(player);
+            var key = ChatKeys.UserKey(player);
             await streams.GetStream<UserEvent>(StreamId.Create(ChatStreams.UserNamespace, key)).OnNextAsync(new LobbySessionUpdated(key, view));
         }
     }
 
-    private bool IsPlayer(string username) => session.State.Players.Any(p => SameUser(p, username));
+    private bool IsPlayer(string username) => session.State.Players.Any(p => ChatKeys.SameUser(p, username));
 
-    private static bool SameUser(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
-
-    private IRoomGrain Room() => GrainFactory.GetGrain<IRoomGrain>(session.State.RoomId);
-
-    private IUserGrain User(string username) => GrainFactory.GetGrain<IUserGrain>(ChatLimits.UserKey(username));
+    private IRoomGrain Room() => GrainFactory.GetRoomGrain(session.State.RoomId);
 
     private LobbySession View() => new(
         session.State.Room, session.State.Host, session.State.Players, session.State.MaxPlayers,

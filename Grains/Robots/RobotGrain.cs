@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using GrainChat.Chat;
 using GrainChat.Lobby;
-using GrainChat.Silo;
+using GrainChat.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -24,7 +24,7 @@ public sealed partial class RobotGrain(IHttpClientFactory httpClients, IOptions<
             return;
         }
 
-        var room = GrainFactory.GetGrain<IRoomGrain>(GrainKey);
+        var room = GrainFactory.GetRoomGrain(GrainKey);
         var sender = LobbyLimits.RobotSender(robot);
         var reply = string.Equals(robot, Echo, StringComparison.OrdinalIgnoreCase)
             ? $"echo: {message.Text}"

@@ -1,48 +1,56 @@
 using GrainChat.Chat;
-using GrainChat.Grains.Storage;
 using GrainChat.Lobby;
 using GrainChat.Runtime;
 using GrainChat.Runtime.Streams;
-using GrainChat.Silo;
+using GrainChat.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace GrainChat.Grains.Rooms;
 
 /// <summary>
-/// A room or direct conversation: its members and its message sequence. Messages go to the append-only
-/// <see cref="MessageLog"/> (not grain state) and are published on <c>room/&lt;id&gt;</c> — or, for a direct
-/// conversation, on both users' streams — only after they are durable. The latest messages are kept in memory
-/// so that most history reads never reach the database.
+/// A room or direct conversation: its members and its messages. A message is checked here, stored by the
+/// <see cref="IMessageLog"/> (messages are not grain state), and, once committed, handed back to this
+/// activation as a turn of its own that adds it to the recent window and publishes it on <c>room/&lt;id&gt;</c>
+/// — or, for a direct conversation, on both users' streams. The latest messages stay in memory so that most
+/// history reads never reach the database.
 /// </summary>
-public sealed class RoomGrain(
+public sealed partial class RoomGrain(
     [PersistentState("room")] IPersistentState<RoomState> room,
-    MessageLog log,
-    ChatDirectory directory,
-    TimeProvider time) : Grain, IRoomGrain
+    IMessageLog log,
+    IMessageHistory history,
+    IRoomDirectory directory,
+    TimeProvider time,
+    ILogger<RoomGrain> logger) : Grain, IRoomGrain
 {
     /// <summary>How many of the latest messages stay in memory.</summary>
     public const int RecentWindowSize = 200;
 
     private readonly RecentMessages _recent = new(RecentWindowSize);
-    private Action<ChatMessage>? _committed;
+    private Action<ChatMessage>? _onCommitted;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (room.RecordExists)
         {
-            _recent.StartAfter(await log.GetLastSequenceAsync(GrainKey));
+            _recent.Reset(await history.ReadAsync(GrainKey, HistoryQuery.Latest(RecentWindowSize)));
         }
     }
 
     public async Task<RoomInfo> CreateAsync(string roomName, string creator)
     {
-        var name = ChatLimits.ValidateRoomName(roomName);
         if (room.RecordExists)
         {
             throw ChatException.Conflict($"Room '{GrainKey}' already exists");
         }
 
+        if (!ChatLimits.IsValidRoomName(roomName, out var name))
+        {
+            DeactivateOnIdle();
+            throw ChatLimits.InvalidRoomName();
+        }
+
         var createdAt = UnixTime.Now(time);
-        if (!await directory.TryAddRoomAsync(new RoomSummary(GrainKey, name, 1, creator, createdAt)))
+        if (!await directory.TryAddAsync(new RoomSummary(GrainKey, name, 1, creator, createdAt)))
         {
             DeactivateOnIdle();
             throw ChatException.Conflict($"Room name '{name}' is already taken", "roomName");
@@ -50,13 +58,13 @@ public sealed class RoomGrain(
 
         room.State = new RoomState { RoomName = name, CreatedBy = creator, CreatedAt = createdAt, Members = [creator] };
         await room.WriteStateAsync();
-        await User(creator).AddRoomAsync(GrainKey);
+        await GrainFactory.GetUserGrain(creator).AddRoomAsync(GrainKey);
         return Info();
     }
 
     public async Task<RoomInfo> EnsureDirectAsync(string userA, string userB)
     {
-        if (!string.Equals(ChatLimits.DirectRoomId(userA, userB), GrainKey, StringComparison.Ordinal))
+        if (!string.Equals(ChatKeys.DirectRoomId(userA, userB), GrainKey, StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"Room {GrainKey} is not the direct conversation of {userA} and {userB}.");
         }
@@ -65,8 +73,8 @@ public sealed class RoomGrain(
         {
             room.State = new RoomState { RoomName = $"{userA} & {userB}", CreatedBy = userA, CreatedAt = UnixTime.Now(time), Members = [userA, userB], IsDirect = true };
             await room.WriteStateAsync();
-            await User(userA).AddDirectConversationAsync(GrainKey, userB);
-            await User(userB).AddDirectConversationAsync(GrainKey, userA);
+            await GrainFactory.GetUserGrain(userA).AddDirectConversationAsync(GrainKey, userB);
+            await GrainFactory.GetUserGrain(userB).AddDirectConversationAsync(GrainKey, userA);
         }
 
         return Info();
@@ -78,7 +86,7 @@ public sealed class RoomGrain(
         {
             room.State = new RoomState { RoomName = roomName, CreatedBy = host, CreatedAt = UnixTime.Now(time), Members = [host], IsSession = true, Robot = robot };
             await room.WriteStateAsync();
-            await User(host).AddRoomAsync(GrainKey);
+            await GrainFactory.GetUserGrain(host).AddRoomAsync(GrainKey);
         }
 
         return Info();
@@ -92,21 +100,9 @@ public sealed class RoomGrain(
             return;
         }
 
-        room.State = room.State with
-        {
-            Members = isMember ? [.. room.State.Members, username] : room.State.Members.Where(m => !SameUser(m, username)).ToArray(),
-        };
+        room.State = room.State with { Members = isMember ? [.. room.State.Members, username] : Without(username) };
         await room.WriteStateAsync();
-        if (isMember)
-        {
-            await User(username).AddRoomAsync(GrainKey);
-            await RoomStream().OnNextAsync(new UserJoined(GrainKey, username));
-        }
-        else
-        {
-            await RoomStream().OnNextAsync(new UserLeft(GrainKey, username));
-            await User(username).RemoveRoomAsync(GrainKey);
-        }
+        await AnnounceMembershipAsync(username, isMember);
     }
 
     public Task<RoomInfo> GetInfoAsync()
@@ -115,21 +111,23 @@ public sealed class RoomGrain(
         return Task.FromResult(Info());
     }
 
+    public Task<IReadOnlyList<string>> GetMembersAsync(string username)
+    {
+        EnsureExists();
+        EnsureMember(username);
+        return Task.FromResult(room.State.Members);
+    }
+
     public async Task<RoomInfo> JoinAsync(string username)
     {
         EnsureExists();
-        if (room.State.IsDirect || room.State.IsSession)
-        {
-            throw ChatException.Forbidden(room.State.IsDirect ? "A direct conversation cannot be joined" : "A session's room is joined by joining the session in the lobby");
-        }
-
+        EnsureOpenMembership(joining: true);
         if (!IsMember(username))
         {
             room.State = room.State with { Members = [.. room.State.Members, username] };
             await room.WriteStateAsync();
             await directory.SetMemberCountAsync(GrainKey, room.State.Members.Count);
-            await User(username).AddRoomAsync(GrainKey);
-            await RoomStream().OnNextAsync(new UserJoined(GrainKey, username));
+            await AnnounceMembershipAsync(username, isMember: true);
         }
 
         return Info();
@@ -138,82 +136,100 @@ public sealed class RoomGrain(
     public async Task LeaveAsync(string username)
     {
         EnsureExists();
-        if (room.State.IsDirect || room.State.IsSession)
-        {
-            throw ChatException.Forbidden(room.State.IsDirect ? "A direct conversation cannot be left" : "A session's room is left by leaving the session in the lobby");
-        }
-
+        EnsureOpenMembership(joining: false);
         if (IsMember(username))
         {
-            room.State = room.State with { Members = room.State.Members.Where(m => !SameUser(m, username)).ToArray() };
+            room.State = room.State with { Members = Without(username) };
             await room.WriteStateAsync();
             await directory.SetMemberCountAsync(GrainKey, room.State.Members.Count);
-            await RoomStream().OnNextAsync(new UserLeft(GrainKey, username));
-            await User(username).RemoveRoomAsync(GrainKey);
+            await AnnounceMembershipAsync(username, isMember: false);
         }
     }
 
-    // Runs beside other calls (see IRoomGrain.PostAsync): it reads only immutable state, and the message log
-    // gives the id, stores, and calls Committed in commit order.
+    // Interleaves with other calls (see IRoomGrain.PostAsync): it only reads the room's state record, which
+    // turns replace but never change in place. What happens after the commit runs in OnCommittedAsync.
     public Task<PostResult> PostAsync(string sender, string text, string? clientMessageId)
     {
         EnsureExists();
         EnsureMember(sender);
         ChatLimits.ValidateMessage(text, clientMessageId);
-        return log.AppendAsync(GrainKey, sender, text, clientMessageId, _committed ??= Committed);
+        return log.AppendAsync(GrainKey, sender, text, clientMessageId, _onCommitted ??= ScheduleOnCommitted);
     }
 
     public async Task<MessagePage> GetMessagesAsync(string username, HistoryQuery query)
     {
         EnsureExists();
         EnsureMember(username);
-        if (!_recent.IsLoaded)
-        {
-            _recent.Load(await log.ReadAsync(GrainKey, HistoryQuery.Latest(RecentWindowSize)));
-        }
-
-        var page = _recent.TryRead(query) ?? await log.ReadAsync(GrainKey, query);
+        var page = _recent.TryRead(query) ?? await history.ReadAsync(GrainKey, query);
         return new MessagePage(GrainKey, page);
     }
 
-    /// <summary>Runs on the message log's writer, once per stored message of this room, in id order.</summary>
-    private void Committed(ChatMessage message)
+    /// <summary>Called by the message log's writer, in commit order: hands the message to a turn of this activation.</summary>
+    private void ScheduleOnCommitted(ChatMessage message)
     {
-        _recent.Add(message);
-        PublishAsync(message).Forget();
+        if (!GrainContext.ScheduleTurn(() => OnCommittedAsync(message)))
+        {
+            LogNotAnnounced(logger, message.Id, GrainKey);
+        }
+    }
+
+    /// <summary>A turn per stored message, in id order: remember it, publish it, let the room's robot hear it.</summary>
+    private async Task OnCommittedAsync(ChatMessage message)
+    {
+        if (!_recent.TryAppend(message))
+        {
+            // Another activation of this room (another node) stored messages meanwhile.
+            _recent.Reset(await history.ReadAsync(GrainKey, HistoryQuery.Latest(RecentWindowSize)));
+        }
+
+        await PublishAsync(message);
         if (room.State.Robot is { } robot && !LobbyLimits.IsRobotSender(message.Sender))
         {
-            // Not awaited: the robot answers by posting here.
-            GrainFactory.GetGrain<IRobotGrain>(GrainKey).HearAsync(robot, message).Forget();
+            // One-way: the robot answers by posting here, so this turn must not wait for it.
+            await GrainFactory.GetGrain<IRobotGrain>(GrainKey).HearAsync(robot, message);
         }
     }
 
     private async Task PublishAsync(ChatMessage message)
     {
-        var streams = GetStreamProvider(StreamProviderNames.Default);
         if (!room.State.IsDirect)
         {
             await RoomStream().OnNextAsync(new MessageReceived(message));
             return;
         }
 
+        var streams = GetStreamProvider(StreamProviderNames.Default);
         foreach (var member in room.State.Members)
         {
-            var key = ChatLimits.UserKey(member);
+            var key = ChatKeys.UserKey(member);
             await streams.GetStream<UserEvent>(StreamId.Create(ChatStreams.UserNamespace, key)).OnNextAsync(new DirectMessageReceived(key, message));
+        }
+    }
+
+    /// <summary>The member's user grain follows the change; the room's members hear of it (a leaver before leaving).</summary>
+    private async Task AnnounceMembershipAsync(string username, bool isMember)
+    {
+        var user = GrainFactory.GetUserGrain(username);
+        if (isMember)
+        {
+            await user.AddRoomAsync(GrainKey);
+            await RoomStream().OnNextAsync(new UserJoined(GrainKey, username));
+        }
+        else
+        {
+            await RoomStream().OnNextAsync(new UserLeft(GrainKey, username));
+            await user.RemoveRoomAsync(GrainKey);
         }
     }
 
     private IAsyncStream<RoomEvent> RoomStream() =>
         GetStreamProvider(StreamProviderNames.Default).GetStream<RoomEvent>(StreamId.Create(ChatStreams.RoomNamespace, GrainKey));
 
-    private IUserGrain User(string username) => GrainFactory.GetGrain<IUserGrain>(ChatLimits.UserKey(username));
+    private string[] Without(string username) => room.State.Members.Where(m => !ChatKeys.SameUser(m, username)).ToArray();
 
     private bool IsMember(string username) =>
-        room.State.Members.Any(m => SameUser(m, username))
+        room.State.Members.Any(m => ChatKeys.SameUser(m, username))
         || (room.State.Robot is { } robot && string.Equals(username, LobbyLimits.RobotSender(robot), StringComparison.Ordinal));
-
-    private static bool SameUser(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     private void EnsureExists()
     {
@@ -232,7 +248,25 @@ public sealed class RoomGrain(
         }
     }
 
+    private void EnsureOpenMembership(bool joining)
+    {
+        if (room.State.IsDirect)
+        {
+            throw ChatException.Forbidden(joining ? "A direct conversation cannot be joined" : "A direct conversation cannot be left");
+        }
+
+        if (room.State.IsSession)
+        {
+            throw ChatException.Forbidden(joining
+                ? "A session's room is joined by joining the session in the lobby"
+                : "A session's room is left by leaving the session in the lobby");
+        }
+    }
+
     private RoomInfo Info() => new(GrainKey, room.State.RoomName, room.State.CreatedBy, room.State.CreatedAt, room.State.Members, room.State.IsDirect);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Id} of room {RoomId} is stored but was not published: the room's activation had ended")]
+    private static partial void LogNotAnnounced(ILogger logger, long id, string roomId);
 }
 
 public sealed record RoomState

@@ -1,24 +1,19 @@
 using GrainChat.Chat;
-using GrainChat.Grains.Storage;
-using GrainChat.Lobby;
 using GrainChat.Runtime;
 using GrainChat.Runtime.Streams;
-using GrainChat.Silo;
-using GrainChat.Silo.Timers;
+using GrainChat.Storage;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
 
 namespace GrainChat.Grains.Users;
 
 /// <summary>
-/// A user: account (salted PBKDF2 hash from ASP.NET Core Identity), sessions, rooms, direct conversations and
-/// presence. Presence counts the user's hub connections across devices; the user goes offline a grace period
-/// after the last one closes (at once on logout), and stays activated while connected.
+/// A user account: the salted PBKDF2 hash (ASP.NET Core Identity's hasher), the login sessions that tokens
+/// name, and the index of the user's rooms and direct conversations. Presence (Presence/) and the lobby seat
+/// (Lobby/) are grains of their own under the same key.
 /// </summary>
 public sealed class UserGrain(
     [PersistentState("user")] IPersistentState<UserState> user,
-    ChatDirectory directory,
-    IOptions<PresenceOptions> presenceOptions,
+    IUserDirectory directory,
     TimeProvider time) : Grain, IUserGrain
 {
     /// <summary>Sessions kept per user; opening one more ends the oldest.</summary>
@@ -29,16 +24,11 @@ public sealed class UserGrain(
     // Verified against when the user does not exist, so that an unknown name takes as long as a wrong password.
     private static readonly Lazy<string> DecoyHash = new(() => Hasher.HashPassword("decoy", Guid.NewGuid().ToString()));
 
-    private readonly Dictionary<string, string> _connections = new(StringComparer.Ordinal);
-    private IGrainTimer? _offlineTimer;
-    private bool _online;
-    private DateTimeOffset? _lastSeen;
-
     public async Task<UserProfile> RegisterAsync(string username, string password)
     {
         ChatLimits.ValidateUsername(username);
         ChatLimits.ValidatePassword(password);
-        if (!string.Equals(ChatLimits.UserKey(username), GrainKey, StringComparison.Ordinal))
+        if (!string.Equals(ChatKeys.UserKey(username), GrainKey, StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"User grain {GrainKey} cannot register '{username}'.");
         }
@@ -60,7 +50,7 @@ public sealed class UserGrain(
             throw Taken(username);
         }
 
-        await directory.TryAddUserAsync(username, user.State.CreatedAt);
+        await directory.TryAddAsync(username, user.State.CreatedAt);
         return Profile();
     }
 
@@ -82,7 +72,7 @@ public sealed class UserGrain(
         EnsureRegistered();
         var sessionId = Guid.NewGuid().ToString("N");
         user.State = user.State with { Sessions = [.. user.State.Sessions.TakeLast(MaxSessionsPerUser - 1), sessionId] };
-        await WriteWithRetryAsync();
+        await user.WriteOverAsync();
         return new UserSession(user.State.Username, sessionId);
     }
 
@@ -93,18 +83,8 @@ public sealed class UserGrain(
     {
         EnsureRegistered();
         user.State = user.State with { Sessions = user.State.Sessions.Where(s => !string.Equals(s, sessionId, StringComparison.Ordinal)).ToArray() };
-        await WriteWithRetryAsync();
+        await user.WriteOverAsync();
         await UserStream().OnNextAsync(new SessionRevoked(user.State.Username, sessionId));
-
-        foreach (var connection in _connections.Where(c => string.Equals(c.Value, sessionId, StringComparison.Ordinal)).Select(c => c.Key).ToArray())
-        {
-            _connections.Remove(connection);
-        }
-
-        if (_connections.Count == 0 && _online)
-        {
-            await GoOfflineAsync();
-        }
     }
 
     public Task<UserProfile?> GetProfileAsync() => Task.FromResult(user.RecordExists ? Profile() : null);
@@ -115,7 +95,7 @@ public sealed class UserGrain(
         if (!user.State.Rooms.Contains(roomId, StringComparer.Ordinal))
         {
             user.State = user.State with { Rooms = [.. user.State.Rooms, roomId] };
-            await WriteWithRetryAsync();
+            await user.WriteOverAsync();
         }
 
         await UserStream().OnNextAsync(new MembershipChanged(user.State.Username, roomId, IsMember: true));
@@ -127,7 +107,7 @@ public sealed class UserGrain(
         if (user.State.Rooms.Contains(roomId, StringComparer.Ordinal))
         {
             user.State = user.State with { Rooms = user.State.Rooms.Where(r => !string.Equals(r, roomId, StringComparison.Ordinal)).ToArray() };
-            await WriteWithRetryAsync();
+            await user.WriteOverAsync();
         }
 
         await UserStream().OnNextAsync(new MembershipChanged(user.State.Username, roomId, IsMember: false));
@@ -139,122 +119,12 @@ public sealed class UserGrain(
         if (user.State.DirectConversations.All(c => !string.Equals(c.RoomId, roomId, StringComparison.Ordinal)))
         {
             user.State = user.State with { DirectConversations = [.. user.State.DirectConversations, new DirectConversationRef(roomId, with)] };
-            await WriteWithRetryAsync();
+            await user.WriteOverAsync();
         }
     }
 
     public Task<IReadOnlyList<DirectConversationRef>> GetDirectConversationsAsync() =>
         Task.FromResult(user.RecordExists ? user.State.DirectConversations : (IReadOnlyList<DirectConversationRef>)[]);
-
-    public async Task ConnectedAsync(string connectionId, string sessionId)
-    {
-        EnsureRegistered();
-        _connections[connectionId] = sessionId;
-        DelayDeactivation(TimeSpan.MaxValue);
-        _offlineTimer?.Dispose();
-        _offlineTimer = null;
-        if (!_online)
-        {
-            _online = true;
-            await AnnouncePresenceAsync();
-        }
-    }
-
-    public Task DisconnectedAsync(string connectionId)
-    {
-        if (_connections.Remove(connectionId) && _connections.Count == 0 && _online)
-        {
-            _offlineTimer?.Dispose();
-            _offlineTimer = RegisterGrainTimer(_ => GoOfflineIfStillDisconnectedAsync(), presenceOptions.Value.GracePeriod, Timeout.InfiniteTimeSpan);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task<LobbyStatus> GetLobbyStatusAsync() =>
-        Task.FromResult(new LobbyStatus(user.State.LobbyState, user.State.LobbySession));
-
-    public async Task ReserveSessionAsync(string sessionKey)
-    {
-        EnsureRegistered();
-        if (user.State.LobbySession is { } current && !string.Equals(current, sessionKey, StringComparison.Ordinal))
-        {
-            throw ChatException.Conflict($"You are already in session '{current}'; leave it first");
-        }
-
-        if (user.State.LobbySession is null)
-        {
-            user.State = user.State with { LobbySession = sessionKey, LobbyState = PlayerState.Waiting };
-            await WriteWithRetryAsync();
-        }
-    }
-
-    public async Task SetSessionStateAsync(string sessionKey, PlayerState state)
-    {
-        if (user.RecordExists && string.Equals(user.State.LobbySession, sessionKey, StringComparison.Ordinal) && user.State.LobbyState != state)
-        {
-            user.State = user.State with { LobbyState = state };
-            await WriteWithRetryAsync();
-        }
-    }
-
-    public async Task ReleaseSessionAsync(string sessionKey)
-    {
-        if (user.RecordExists && string.Equals(user.State.LobbySession, sessionKey, StringComparison.Ordinal))
-        {
-            user.State = user.State with { LobbySession = null, LobbyState = PlayerState.Idle };
-            await WriteWithRetryAsync();
-        }
-    }
-
-    public Task<UserPresence> GetPresenceAsync() =>
-        Task.FromResult(new UserPresence(user.RecordExists ? user.State.Username : GrainKey, _online, _lastSeen, _connections.Count));
-
-    private async Task GoOfflineIfStillDisconnectedAsync()
-    {
-        if (_connections.Count == 0 && _online)
-        {
-            await GoOfflineAsync();
-        }
-    }
-
-    private async Task GoOfflineAsync()
-    {
-        _offlineTimer?.Dispose();
-        _offlineTimer = null;
-        _online = false;
-        _lastSeen = UnixTime.Now(time);
-        DelayDeactivation(TimeSpan.Zero);
-        await directory.SetLastSeenAsync(user.State.Username, _lastSeen.Value);
-        await AnnouncePresenceAsync();
-    }
-
-    private async Task AnnouncePresenceAsync()
-    {
-        await GrainFactory.GetGrain<IPresenceGrain>(IPresenceGrain.Key).SetOnlineAsync(user.State.Username, _online);
-        var streams = GetStreamProvider(StreamProviderNames.Default);
-        foreach (var roomId in user.State.Rooms)
-        {
-            await streams.GetStream<RoomEvent>(StreamId.Create(ChatStreams.RoomNamespace, roomId))
-                .OnNextAsync(new PresenceChanged(roomId, user.State.Username, _online));
-        }
-    }
-
-    // Membership and session changes come one turn at a time here; a conflict only means another node wrote.
-    private async Task WriteWithRetryAsync()
-    {
-        try
-        {
-            await user.WriteStateAsync();
-        }
-        catch (InconsistentStateException)
-        {
-            var wanted = user.State;
-            await user.ReadStateAsync();
-            user.State = wanted;
-            await user.WriteStateAsync();
-        }
-    }
 
     private IAsyncStream<UserEvent> UserStream() =>
         GetStreamProvider(StreamProviderNames.Default).GetStream<UserEvent>(StreamId.Create(ChatStreams.UserNamespace, GrainKey));
@@ -286,17 +156,4 @@ public sealed record UserState
     public IReadOnlyList<DirectConversationRef> DirectConversations { get; init; } = [];
 
     public IReadOnlyList<string> Sessions { get; init; } = [];
-
-    /// <summary>The key of the lobby session the user is in, if any (at most one).</summary>
-    public string? LobbySession { get; init; }
-
-    public PlayerState LobbyState { get; init; }
-}
-
-/// <summary>Bound from <c>GrainChat:Presence</c>.</summary>
-public sealed class PresenceOptions
-{
-    public const string SectionName = "GrainChat:Presence";
-
-    public TimeSpan GracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -1,5 +1,9 @@
+using GrainChat.Runtime;
+using GrainChat.Runtime.Streams;
 using GrainChat.Silo.Messaging;
 using GrainChat.Silo.Timers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace GrainChat.Silo.Activation;
 
@@ -7,8 +11,9 @@ namespace GrainChat.Silo.Activation;
 /// One grain instance and its mailbox. Turns run one at a time in arrival order unless the method allows
 /// interleaving; a turn lasts until the grain method's task completes, so awaiting I/O lets no other call in.
 /// An idle activation runs a call inline on the caller's thread; otherwise a thread-pool work item drains the queue.
+/// It is also the grain's <see cref="IGrainContext"/>.
 /// </summary>
-internal sealed class GrainActivation : IThreadPoolWorkItem
+internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainContext
 {
     private const int MaxTurnsPerDrain = 256;
 
@@ -22,6 +27,7 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
     private List<GrainTimer>? _timers;
     private ActivationStatus _status = ActivationStatus.Activating;
     private int _exclusiveRunning;
+    private int _interleavingRunning;
     private bool _drainScheduled;
     private long _lastActivity = Environment.TickCount64;
     private long _keepAliveUntil;
@@ -39,6 +45,12 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
     public GrainClassInfo GrainClass { get; }
 
     public IServiceProvider Services { get; }
+
+    GrainId IGrainContext.GrainId => Id;
+
+    IServiceProvider IGrainContext.ActivationServices => Services;
+
+    IGrainFactory IGrainContext.GrainFactory => Services.GetRequiredService<IGrainFactory>();
 
     public Grain? Instance { get; private set; }
 
@@ -160,7 +172,17 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
         }
     }
 
-    public GrainTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)
+    IStreamProvider IGrainContext.GetStreamProvider(string name) => Services.GetRequiredKeyedService<IStreamProvider>(name);
+
+    void IGrainContext.Deactivate(DeactivationReason reason) => RequestDeactivation(reason);
+
+    bool IGrainContext.ScheduleTurn(Func<Task> turn)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        return TryEnqueue(new ScheduledTurnWorkItem(turn));
+    }
+
+    public IGrainTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new GrainTimer(this, callback, period);
         lock (_lock)
@@ -209,6 +231,9 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
             RunTurn(item);
         }
     }
+
+    internal void ReportScheduledTurnFailure(Exception exception) =>
+        LogScheduledTurnFailed(Services.GetRequiredService<ILogger<GrainActivation>>(), exception, Id);
 
     internal void SetInstance(Grain instance)
     {
@@ -274,9 +299,13 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
         lock (_lock)
         {
             _running.Remove(item);
-            if (item.Kind is TurnKind.Exclusive or TurnKind.Lifecycle)
+            if (item.Kind is TurnKind.Exclusive or TurnKind.Lifecycle or TurnKind.Scheduled)
             {
                 _exclusiveRunning--;
+            }
+            else if (item.Kind == TurnKind.AlwaysInterleave)
+            {
+                _interleavingRunning--;
             }
 
             TryBeginDeactivation();
@@ -354,7 +383,9 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
         }
 
         Instance = null;
-        foreach (var item in waiting.Where(i => !i.IsDone))
+
+        // Calls go on to the next activation; work bound to this one (ticks, scheduled turns) ends with it.
+        foreach (var item in waiting.Where(i => !i.IsDone && !i.IsBoundToActivation))
         {
             runtime.Dispatch(Id, GrainClass, item);
         }
@@ -403,7 +434,16 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
     {
         if (_lifecycleItem is not null)
         {
-            return _running.Count == 0 ? _lifecycleItem : null;
+            if (_running.Count > 0)
+            {
+                return null;
+            }
+
+            // Before the last turn, the turns the grain scheduled for itself still run (a storage writer's
+            // callbacks for calls that have already been answered); calls wait for the next activation.
+            return _status == ActivationStatus.Deactivating && _queue.FirstOrDefault(i => i.IsBoundToActivation && !i.IsDone) is { } bound
+                ? bound
+                : _lifecycleItem;
         }
 
         while (_queue.TryPeek(out var head) && head.IsDone)
@@ -426,18 +466,32 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
         {
             _lifecycleItem = null;
         }
-        else
+        else if (ReferenceEquals(next, _queue.Peek()))
         {
             _queue.Dequeue();
+        }
+        else
+        {
+            RemoveFromQueue(next);
         }
 
         MarkRunning(next);
         return next;
     }
 
+    private void RemoveFromQueue(IActivationWorkItem item)
+    {
+        var remaining = _queue.Where(i => !ReferenceEquals(i, item)).ToArray();
+        _queue.Clear();
+        foreach (var other in remaining)
+        {
+            _queue.Enqueue(other);
+        }
+    }
+
     private bool CanStart(IActivationWorkItem item)
     {
-        if (item.Kind == TurnKind.Lifecycle)
+        if (item.Kind == TurnKind.Lifecycle || (item.IsBoundToActivation && _status == ActivationStatus.Deactivating))
         {
             return _running.Count == 0;
         }
@@ -451,6 +505,7 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
         {
             TurnKind.AlwaysInterleave => true,
             TurnKind.ReadOnly => _exclusiveRunning == 0,
+            TurnKind.Scheduled => _running.Count == _interleavingRunning,
             _ => _running.Count == 0,
         };
     }
@@ -458,9 +513,13 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
     private void MarkRunning(IActivationWorkItem item)
     {
         _running.Add(item);
-        if (item.Kind is TurnKind.Exclusive or TurnKind.Lifecycle)
+        if (item.Kind is TurnKind.Exclusive or TurnKind.Lifecycle or TurnKind.Scheduled)
         {
             _exclusiveRunning++;
+        }
+        else if (item.Kind == TurnKind.AlwaysInterleave)
+        {
+            _interleavingRunning++;
         }
     }
 
@@ -471,4 +530,7 @@ internal sealed class GrainActivation : IThreadPoolWorkItem
         Deactivating,
         Invalid,
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A scheduled turn of {GrainId} failed")]
+    private static partial void LogScheduledTurnFailed(ILogger logger, Exception exception, GrainId grainId);
 }

@@ -12,6 +12,9 @@ internal interface IActivationWorkItem
     /// <summary>Already answered (timed out or failed), so it must not run.</summary>
     bool IsDone { get; }
 
+    /// <summary>Work of this activation itself (a timer tick, a scheduled turn), never handed on to the next activation.</summary>
+    bool IsBoundToActivation { get; }
+
     /// <summary>Begins the turn; the returned task completes when the turn ends.</summary>
     Task Start(GrainActivation activation);
 
@@ -35,6 +38,13 @@ internal enum TurnKind
 
     /// <summary>May run beside anything once the activation is valid.</summary>
     AlwaysInterleave,
+
+    /// <summary>
+    /// A turn the grain scheduled for itself: runs alone, except beside <c>[AlwaysInterleave]</c> calls, which by
+    /// their contract touch no state a turn changes (so a room's committed messages are published while its
+    /// next posts are already on their way to storage).
+    /// </summary>
+    Scheduled,
 
     /// <summary>Activation or deactivation: runs alone and before any queued call.</summary>
     Lifecycle,

@@ -15,6 +15,9 @@ internal sealed class ActivateWorkItem : IActivationWorkItem
 
     public bool IsDone => false;
 
+
+    public bool IsBoundToActivation => false;
+
     public async Task Start(GrainActivation activation)
     {
         var activator = activation.Services.GetRequiredService<GrainActivator>();
@@ -43,6 +46,9 @@ internal sealed class DeactivateWorkItem : IActivationWorkItem
     public bool CountsAsActivity => false;
 
     public bool IsDone => false;
+
+
+    public bool IsBoundToActivation => false;
 
     public async Task Start(GrainActivation activation)
     {

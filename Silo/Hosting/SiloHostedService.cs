@@ -8,7 +8,7 @@ namespace GrainChat.Silo.Hosting;
 
 /// <summary>Starts the silo with the host (database schema first) and stops it gracefully: every activation deactivates.</summary>
 internal sealed partial class SiloHostedService(
-    IStorageLifecycle storage,
+    IStorageHealth storage,
     SchemaMigrator migrator,
     Catalog catalog,
     ActivationCollector collector,

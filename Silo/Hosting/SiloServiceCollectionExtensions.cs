@@ -60,7 +60,7 @@ public static class SiloServiceCollectionExtensions
             sp.GetRequiredService<GrainTypeRegistry>(),
             sp.GetRequiredService<SiloMetrics>(),
             sp.GetRequiredService<StreamMetrics>(),
-            sp.GetRequiredService<IStorageLifecycle>()));
+            sp.GetRequiredService<IStorageHealth>()));
 
         services.TryAddSingleton<InProcessStreamProvider>();
         services.TryAddKeyedSingleton<IStreamProvider>(StreamProviderNames.Default, (sp, _) => sp.GetRequiredService<InProcessStreamProvider>());
@@ -80,8 +80,8 @@ public static class SiloServiceCollectionExtensions
         services.TryAddSingleton<SchemaMigrator>();
         services.TryAddSingleton<MemoryGrainStorage>();
         services.TryAddSingleton<SqlGrainStorage>();
-        services.TryAddSingleton<IStorageLifecycle>(sp => IsMemory(sp) ? sp.GetRequiredService<MemoryGrainStorage>() : sp.GetRequiredService<SqlGrainStorage>());
-        services.TryAddKeyedSingleton<IGrainStorage>(GrainStorageNames.Default, (sp, _) => (IGrainStorage)sp.GetRequiredService<IStorageLifecycle>());
+        services.TryAddSingleton<IStorageHealth>(sp => IsMemory(sp) ? sp.GetRequiredService<MemoryGrainStorage>() : sp.GetRequiredService<SqlGrainStorage>());
+        services.TryAddKeyedSingleton<IGrainStorage>(GrainStorageNames.Default, (sp, _) => (IGrainStorage)sp.GetRequiredService<IStorageHealth>());
 
         services.AddHostedService<SiloHostedService>();
         return services;

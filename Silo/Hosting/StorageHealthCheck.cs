@@ -4,7 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace GrainChat.Silo.Hosting;
 
 /// <summary>Ready when grain storage answers a trivial query.</summary>
-public sealed class StorageHealthCheck(IStorageLifecycle storage) : IHealthCheck
+public sealed class StorageHealthCheck(IStorageHealth storage) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -29,6 +29,9 @@ internal sealed class GrainRequest<TResult> : TaskCompletionSource<TResult>, IAc
 
     public bool IsDone => Task.IsCompleted;
 
+
+    public bool IsBoundToActivation => false;
+
     public Task Start(GrainActivation activation) => _method.Invoker(activation.Instance!, _arguments);
 
     public void Complete(GrainActivation activation, Task turn)

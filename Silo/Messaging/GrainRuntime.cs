@@ -1,13 +1,15 @@
 using GrainChat.Silo.Activation;
 using GrainChat.Silo.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace GrainChat.Silo.Messaging;
 
 /// <summary>Routes requests to activations, creating them on demand (Orleans: the runtime client and dispatcher).</summary>
-internal sealed class GrainRuntime(Catalog catalog, IOptions<SiloOptions> options)
+internal sealed partial class GrainRuntime(Catalog catalog, IOptions<SiloOptions> options, ILogger<GrainRuntime> logger)
 {
     private readonly TimeSpan _callTimeout = options.Value.CallTimeout;
+    private readonly ILogger _logger = logger;
 
     public Task<TResult> InvokeAsync<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments)
     {
@@ -19,6 +21,19 @@ internal sealed class GrainRuntime(Catalog catalog, IOptions<SiloOptions> option
 
         return request.Task;
     }
+
+    /// <summary>Logs the failure of a one-way call, which has no caller to receive it.</summary>
+    public void ObserveOneWay(Task call, MethodDispatcher method) =>
+        call.ContinueWith(
+            static (failed, state) =>
+            {
+                var (runtime, method) = ((GrainRuntime, MethodDispatcher))state!;
+                LogOneWayFailed(runtime._logger, failed.Exception!.InnerException, method.GrainClass.ClassType.Name, method.Name);
+            },
+            (this, method),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 
     /// <summary>
     /// Delivers a work item to the grain's activation, following it to a new one when the old one was just removed.
@@ -45,4 +60,7 @@ internal sealed class GrainRuntime(Catalog catalog, IOptions<SiloOptions> option
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "One-way call {GrainClass}.{Method} failed")]
+    private static partial void LogOneWayFailed(ILogger logger, Exception? exception, string grainClass, string method);
 }

@@ -18,6 +18,12 @@ internal abstract class MethodDispatcher
         Statistics = statistics;
         IsAlwaysInterleave = HasAttribute<AlwaysInterleaveAttribute>(interfaceMethod, implementation);
         IsReadOnly = !IsAlwaysInterleave && HasAttribute<ReadOnlyAttribute>(interfaceMethod, implementation);
+        IsOneWay = HasAttribute<OneWayAttribute>(interfaceMethod, implementation);
+        if (IsOneWay && interfaceMethod.ReturnType != typeof(Task))
+        {
+            throw new NotSupportedException($"{interfaceMethod.DeclaringType?.Name}.{interfaceMethod.Name} is [OneWay], so it must return Task.");
+        }
+
         Invoker = CompileInvoker(interfaceMethod);
     }
 
@@ -28,6 +34,9 @@ internal abstract class MethodDispatcher
     public bool IsReadOnly { get; }
 
     public bool IsAlwaysInterleave { get; }
+
+    /// <summary>The caller gets a completed task at once; failures are logged (<see cref="OneWayAttribute"/>).</summary>
+    public bool IsOneWay { get; }
 
     public MethodStatistics Statistics { get; }
 
@@ -110,6 +119,12 @@ internal sealed class MethodDispatcher<TResult> : MethodDispatcher
     public override object Invoke(GrainProxy proxy, object?[] arguments)
     {
         var task = proxy.Runtime.InvokeAsync(proxy, this, arguments);
+        if (IsOneWay)
+        {
+            proxy.Runtime.ObserveOneWay(task, this);
+            return Task.CompletedTask;
+        }
+
         return _kind switch
         {
             ReturnKind.ValueTask => new ValueTask(task),

@@ -1,3 +1,5 @@
+using GrainChat.Runtime;
+
 namespace GrainChat.Silo.Persistence;
 
 /// <summary>Which stored record a piece of grain state lives in.</summary>
@@ -26,12 +28,19 @@ public interface IGrainStorage
     Task<string> ClearAsync(GrainStateKey key, string? etag, CancellationToken cancellationToken);
 }
 
-/// <summary>Storage that can say whether it is reachable.</summary>
-public interface IStorageLifecycle
+/// <summary>Whether storage is reachable, and what it is called, for health checks and operators.</summary>
+public interface IStorageHealth
 {
     /// <summary>Runs a trivial query; throws when storage cannot be reached.</summary>
     Task PingAsync(CancellationToken cancellationToken);
 
     /// <summary>The provider name shown to operators: Sqlite, Postgres or Memory.</summary>
     string ProviderName { get; }
+}
+
+internal static class GrainStorageErrors
+{
+    /// <summary>The answer to a write whose ETag no longer matches what is stored.</summary>
+    public static InconsistentStateException Conflict(GrainStateKey key, string? storedEtag, string? etag) =>
+        new($"Version conflict writing {key}: the writer held ETag '{etag ?? "none"}' but storage holds '{storedEtag ?? "unknown"}'.", storedEtag, etag);
 }

@@ -5,7 +5,7 @@ using GrainChat.Runtime;
 namespace GrainChat.Silo.Persistence;
 
 /// <summary>In-memory storage for tests, with the same ETag rules as the database providers.</summary>
-public sealed class MemoryGrainStorage : IGrainStorage, IStorageLifecycle
+public sealed class MemoryGrainStorage : IGrainStorage, IStorageHealth
 {
     private readonly ConcurrentDictionary<GrainStateKey, StoredGrainState> _records = new();
 
@@ -29,18 +29,15 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageLifecycle
             var created = new StoredGrainState(payload, "1");
             return _records.TryAdd(key, created)
                 ? created.Etag
-                : throw Conflict(key, _records.TryGetValue(key, out var current) ? current.Etag : null, etag);
+                : throw GrainStorageErrors.Conflict(key, _records.TryGetValue(key, out var current) ? current.Etag : null, etag);
         }
 
         if (!_records.TryGetValue(key, out var existing) || !string.Equals(existing.Etag, etag, StringComparison.Ordinal))
         {
-            throw Conflict(key, existing?.Etag, etag);
+            throw GrainStorageErrors.Conflict(key, existing?.Etag, etag);
         }
 
         var next = new StoredGrainState(payload, (long.Parse(etag, CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture));
-        return _records.TryUpdate(key, next, existing) ? next.Etag : throw Conflict(key, null, etag);
+        return _records.TryUpdate(key, next, existing) ? next.Etag : throw GrainStorageErrors.Conflict(key, null, etag);
     }
-
-    internal static InconsistentStateException Conflict(GrainStateKey key, string? storedEtag, string? etag) =>
-        new($"Version conflict writing {key}: the writer held ETag '{etag ?? "none"}' but storage holds '{storedEtag ?? "unknown"}'.", storedEtag, etag);
 }

@@ -14,10 +14,10 @@ public sealed class SiloStatistics
     private readonly GrainTypeRegistry _registry;
     private readonly SiloMetrics _metrics;
     private readonly StreamMetrics _streams;
-    private readonly IStorageLifecycle _storage;
+    private readonly IStorageHealth _storage;
     private readonly long _startedAt = Stopwatch.GetTimestamp();
 
-    internal SiloStatistics(Catalog catalog, GrainTypeRegistry registry, SiloMetrics metrics, StreamMetrics streams, IStorageLifecycle storage)
+    internal SiloStatistics(Catalog catalog, GrainTypeRegistry registry, SiloMetrics metrics, StreamMetrics streams, IStorageHealth storage)
     {
         _catalog = catalog;
         _registry = registry;

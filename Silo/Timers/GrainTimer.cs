@@ -1,13 +1,7 @@
+using GrainChat.Runtime;
 using GrainChat.Silo.Activation;
 
 namespace GrainChat.Silo.Timers;
-
-/// <summary>A grain timer (Orleans: <c>IGrainTimer</c>); disposing of it stops further ticks.</summary>
-public interface IGrainTimer : IDisposable
-{
-    /// <summary>Changes when the next tick comes and the period after it.</summary>
-    void Change(TimeSpan dueTime, TimeSpan period);
-}
 
 /// <summary>
 /// Each tick is queued as an exclusive turn of its activation; the next tick is scheduled only after the previous
@@ -19,7 +13,7 @@ internal sealed class GrainTimer : IGrainTimer
     private readonly Func<CancellationToken, Task> _callback;
     private readonly Timer _timer;
     private readonly CancellationTokenSource _disposed = new();
-    private TimeSpan _period;
+    private readonly TimeSpan _period;
 
     public GrainTimer(GrainActivation activation, Func<CancellationToken, Task> callback, TimeSpan period)
     {
@@ -32,12 +26,6 @@ internal sealed class GrainTimer : IGrainTimer
     public bool IsDisposed => _disposed.IsCancellationRequested;
 
     public void Start(TimeSpan dueTime) => Reschedule(dueTime);
-
-    public void Change(TimeSpan dueTime, TimeSpan period)
-    {
-        _period = period;
-        Reschedule(dueTime);
-    }
 
     public void Dispose()
     {
@@ -83,6 +71,9 @@ internal sealed class GrainTimer : IGrainTimer
         public bool CountsAsActivity => false;
 
         public bool IsDone => timer.IsDisposed;
+
+
+        public bool IsBoundToActivation => true;
 
         public Task Start(GrainActivation activation) => timer._callback(timer._disposed.Token);
 

@@ -62,11 +62,7 @@ public sealed class MessageLogTests : IDisposable
 
     internal static Task<TestSilo> StartChatSiloAsync(string sqliteFile) => TestSilo.StartSqliteAsync(sqliteFile, services: AddChatGrains);
 
-    internal static void AddChatGrains(IServiceCollection services)
-    {
-        services.AddChatGrainServices(new ConfigurationBuilder().Build());
-        services.AddGrainClasses([.. GrainChat.Silo.Messaging.GrainTypeRegistry.FindGrainClasses(GrainsAssembly.Assembly)]);
-    }
+    internal static void AddChatGrains(IServiceCollection services) => services.AddChatGrains(new ConfigurationBuilder().Build());
 }
 
 [Collection(PostgresCollection.Name)]

@@ -30,9 +30,6 @@ public interface IAsyncStream<T>
 public interface IAsyncObserver<in T>
 {
     Task OnNextAsync(T item, StreamSequenceToken token);
-
-    /// <summary>Called when the subscription ends because of a failure of the provider.</summary>
-    Task OnErrorAsync(Exception exception) => Task.CompletedTask;
 }
 
 /// <summary>A live subscription; dispose of it with <see cref="UnsubscribeAsync"/>.</summary>

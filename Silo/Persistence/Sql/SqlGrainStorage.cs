@@ -8,7 +8,7 @@ namespace GrainChat.Silo.Persistence.Sql;
 /// Grain state in the <c>grain_state</c> table, for SQLite and PostgreSQL alike. Every write is one conditional
 /// statement on the version column, so a stale writer changes nothing and learns it from the affected-row count.
 /// </summary>
-internal sealed class SqlGrainStorage(SqlDialect dialect) : IGrainStorage, IStorageLifecycle
+internal sealed class SqlGrainStorage(SqlDialect dialect) : IGrainStorage, IStorageHealth
 {
     private const string KeyFilter = "grain_type = @type AND grain_key = @key AND state_name = @state";
 
@@ -57,7 +57,7 @@ internal sealed class SqlGrainStorage(SqlDialect dialect) : IGrainStorage, IStor
             }
 
             var current = await ReadAsync(connection, key, ct).ConfigureAwait(false);
-            throw MemoryGrainStorage.Conflict(key, current?.Etag, etag);
+            throw GrainStorageErrors.Conflict(key, current?.Etag, etag);
         }, cancellationToken);
     }
 

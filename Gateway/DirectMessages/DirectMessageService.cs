@@ -1,0 +1,57 @@
+using GrainChat.Chat;
+using GrainChat.Gateway.Activity;
+using GrainChat.Gateway.Messages;
+using GrainChat.Runtime;
+using GrainChat.Storage;
+
+namespace GrainChat.Gateway.DirectMessages;
+
+/// <summary>
+/// Direct messages, for the REST endpoints and the hub alike: the conversation is a room whose id comes from
+/// the two names (<see cref="ChatKeys.DirectRoomId"/>), created on the first message; the room grain checks
+/// the message as for any room.
+/// </summary>
+internal sealed class DirectMessageService(IGrainFactory grains, IMessageHistory history, SendRateLimiter rateLimiter, ChatActivity activity)
+{
+    public async Task<PostResult> SendAsync(string sender, string recipient, string? text, string? clientMessageId)
+    {
+        if (recipient.Length is < ChatLimits.UsernameMinLength or > ChatLimits.UsernameMaxLength
+            || await grains.GetUserGrain(recipient).GetProfileAsync() is not { } profile)
+        {
+            throw ChatException.NotFound($"User '{recipient}' does not exist");
+        }
+
+        if (ChatKeys.SameUser(profile.Username, sender))
+        {
+            throw ChatException.Invalid("A direct message goes to someone else", "username");
+        }
+
+        // The room checks every message it stores; checked here first too so that a bad first message does not
+        // open a conversation (and list it for both users) that then has nothing in it.
+        ChatLimits.ValidateMessage(text, clientMessageId);
+        rateLimiter.ThrowIfOverRate(sender);
+        var room = grains.GetRoomGrain(ChatKeys.DirectRoomId(sender, profile.Username));
+        await room.EnsureDirectAsync(sender, profile.Username);
+        var result = await room.PostAsync(sender, text!, clientMessageId);
+        if (result.Created)
+        {
+            activity.MessageStored("direct-message", sender, result.Message.RoomId, result.Message.Text);
+        }
+
+        return result;
+    }
+
+    /// <summary>The user's direct conversations, each with its latest message.</summary>
+    public async Task<IReadOnlyList<DirectConversation>> ListAsync(string username)
+    {
+        var conversations = await grains.GetUserGrain(username).GetDirectConversationsAsync();
+        var listed = new List<DirectConversation>(conversations.Count);
+        foreach (var conversation in conversations)
+        {
+            var last = await history.ReadAsync(conversation.RoomId, HistoryQuery.Latest(1));
+            listed.Add(new DirectConversation(conversation.RoomId, conversation.With, last.Count == 0 ? null : last[0]));
+        }
+
+        return listed;
+    }
+}

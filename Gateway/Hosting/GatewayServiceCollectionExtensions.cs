@@ -1,0 +1,46 @@
+using GrainChat.Gateway.Accounts;
+using GrainChat.Gateway.Activity;
+using GrainChat.Gateway.DirectMessages;
+using GrainChat.Gateway.Lobby;
+using GrainChat.Gateway.Messages;
+using GrainChat.Gateway.Metrics;
+using GrainChat.Gateway.Presence;
+using GrainChat.Gateway.Realtime;
+using GrainChat.Gateway.Rooms;
+
+namespace GrainChat.Gateway.Hosting;
+
+internal static class GatewayServiceCollectionExtensions
+{
+    /// <summary>The chat features: accounts, rooms, messages, direct messages, presence, lobby, metrics and the hub.</summary>
+    public static WebApplicationBuilder AddChatFeatures(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<ChatActivity>();
+        services.AddOptions<SendRateOptions>().Bind(builder.Configuration.GetSection(SendRateOptions.SectionName));
+        services.AddSingleton<SendRateLimiter>();
+        services.AddSingleton<MessageService>();
+        services.AddSingleton<DirectMessageService>();
+        services.AddSingleton<RoomService>();
+        services.AddSingleton<PresenceService>();
+        services.AddSingleton<ChatTraffic>();
+        services.AddSingleton<IChatActivityObserver>(sp => sp.GetRequiredService<ChatTraffic>());
+        services.AddLobby();
+        services.AddRealtime();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapChatFeatures(this IEndpointRouteBuilder app)
+    {
+        app.MapApiRoot();
+        app.MapAccountEndpoints();
+        app.MapUserEndpoints();
+        app.MapRoomEndpoints();
+        app.MapMessageEndpoints();
+        app.MapDirectMessageEndpoints();
+        app.MapMetricsEndpoints();
+        app.MapLobbyEndpoints();
+        app.MapHub<ChatHub>(ChatHub.Path);
+        return app;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using GrainChat.Chat;
+using GrainChat.Gateway.Activity;
+using GrainChat.Gateway.Auth;
+using GrainChat.Gateway.DirectMessages;
+using GrainChat.Gateway.Messages;
+using GrainChat.Gateway.Operators;
+using GrainChat.Gateway.Rooms;
+using GrainChat.Runtime;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace GrainChat.Gateway.Realtime;
+
+/// <summary>
+/// The SignalR hub at <see cref="Path"/>. On connect a connection follows every room of its user; events reach
+/// it from the grains' streams through <see cref="StreamHubBridge"/>. Every method answers with an
+/// acknowledgement; a bad argument is a <see cref="HubException"/> and the connection stays open.
+/// </summary>
+[Authorize]
+internal sealed partial class ChatHub(
+    IGrainFactory grains,
+    MessageService messages,
+    DirectMessageService directMessages,
+    RoomService rooms,
+    ConnectionRegistry connections,
+    StreamHubBridge bridge,
+    ChatActivity activity,
+    TimeProvider time,
+    ILogger<ChatHub> logger) : Hub<IChatClient>
+{
+    public const string Path = "/hubs/chat";
+
+    private const int RoomIdMaxLength = 200;
+
+    public override async Task OnConnectedAsync()
+    {
+        var user = Context.User!;
+        var username = user.Username();
+        var http = Context.GetHttpContext();
+        var connection = new ChatConnection(Context, username, ChatKeys.UserKey(username), user.SessionIdOf(), http?.Connection.RemoteIpAddress?.ToString(), time.GetUtcNow(), user.IsAdmin());
+        connections.Add(connection);
+        try
+        {
+            if (connection.IsAdmin)
+            {
+                await Groups.AddToGroupAsync(Context.ConnectionId, OperatorEvents.Group);
+            }
+
+            await bridge.FollowUserAsync(connection);
+            await grains.GetPresenceGrain(username).ConnectedAsync(Context.ConnectionId, connection.SessionId);
+            var profile = await grains.GetUserGrain(username).GetProfileAsync();
+            foreach (var roomId in profile?.Rooms ?? [])
+            {
+                await bridge.FollowRoomAsync(connection, roomId);
+            }
+        }
+        finally
+        {
+            // Announced even when following failed: the close that follows is announced too.
+            await activity.ConnectionOpenedAsync(connection.ToView());
+        }
+
+        LogConnected(logger, Context.ConnectionId, username);
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (connections.Remove(Context.ConnectionId) is not { } connection)
+        {
+            return;
+        }
+
+        await activity.ConnectionClosedAsync(Context.ConnectionId, connection.Username);
+        await bridge.ForgetAsync(connection);
+        await grains.GetPresenceGrain(connection.Username).DisconnectedAsync(Context.ConnectionId);
+        LogDisconnected(logger, Context.ConnectionId, connection.Username);
+    }
+
+    public async Task<object> JoinRoom(string roomId)
+    {
+        var room = await rooms.JoinAsync(Username, RequireRoomId(roomId));
+        await bridge.FollowRoomAsync(Current, room.RoomId);
+        return new { status = "joined", roomId = room.RoomId, roomName = room.RoomName };
+    }
+
+    public async Task<object> LeaveRoom(string roomId)
+    {
+        await rooms.LeaveAsync(Username, RequireRoomId(roomId));
+        await bridge.UnfollowRoomAsync(Current, roomId);
+        return new { status = "left", roomId };
+    }
+
+    public async Task<ChatMessage> SendMessage(string roomId, string text, string? clientMessageId) =>
+        (await messages.SendAsync(Username, RequireRoomId(roomId), text, clientMessageId)).Message;
+
+    public async Task<ChatMessage> SendDirectMessage(string username, string text, string? clientMessageId)
+    {
+        ChatLimits.ValidateUsername(username);
+        return (await directMessages.SendAsync(Username, username, text, clientMessageId)).Message;
+    }
+
+    public Task<IReadOnlyList<RoomSummary>> GetRooms() => rooms.OfUserAsync(Username);
+
+    public Task<IReadOnlyList<MemberPresence>> GetUsersInRoom(string roomId) => rooms.MembersAsync(Username, RequireRoomId(roomId));
+
+    public async Task<IReadOnlyList<ChatMessage>> GetNewMessages(string roomId, long lastMessageId) =>
+        (await messages.HistoryAsync(Username, RequireRoomId(roomId), MessageService.Query(lastMessageId, null, HistoryQuery.MaxLimit))).Messages;
+
+    public object Ping()
+    {
+        activity.Pinged();
+        return new { status = "pong", connectionId = Context.ConnectionId };
+    }
+
+    public async Task<object> Message(JsonElement data)
+    {
+        await Clients.All.Message(new HubDataEvent(Username, data));
+        activity.Traffic("message", Username, null, data.GetRawText());
+        return new { status = "received", connectionId = Context.ConnectionId };
+    }
+
+    public async Task<object> Broadcast(JsonElement data)
+    {
+        await Clients.Others.Broadcast(new HubDataEvent(Username, data));
+        activity.Traffic("broadcast", Username, null, data.GetRawText());
+        return new { status = "broadcasted" };
+    }
+
+    private string Username => Context.User!.Username();
+
+    private ChatConnection Current =>
+        connections.Find(Context.ConnectionId) ?? throw new HubException("This connection is closing.");
+
+    private static string RequireRoomId(string? roomId) =>
+        string.IsNullOrWhiteSpace(roomId) || roomId.Length > RoomIdMaxLength ? throw ChatException.Invalid("roomId is required", "roomId") : roomId;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hub connection {ConnectionId} opened by {Username}")]
+    private static partial void LogConnected(ILogger logger, string connectionId, string username);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hub connection {ConnectionId} of {Username} closed")]
+    private static partial void LogDisconnected(ILogger logger, string connectionId, string username);
+}

@@ -1,0 +1,43 @@
+using System.Text;
+using System.Text.Json;
+using GrainChat.Chat;
+using GrainChat.Gateway.Errors;
+using Microsoft.AspNetCore.SignalR;
+
+namespace GrainChat.Gateway.Realtime;
+
+/// <summary>
+/// Keeps a bad invocation from costing the connection: arguments over the 32 KB frame limit are refused, and
+/// broken rules come back as <see cref="HubException"/> with the rule's message.
+/// </summary>
+internal sealed class ChatHubFilter : IHubFilter
+{
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        var size = invocationContext.HubMethodArguments.Sum(ArgumentSize);
+        if (size > ChatLimits.HubFrameMaxBytes)
+        {
+            throw new HubException($"The invocation carries {size} bytes; the limit is {ChatLimits.HubFrameMaxBytes} bytes ({ChatLimits.HubFrameMaxBytes / 1024} KB).");
+        }
+
+        try
+        {
+            return await next(invocationContext);
+        }
+        catch (ChatException exception)
+        {
+            throw new HubException(exception.Message);
+        }
+        catch (RateLimitedException exception)
+        {
+            throw new HubException($"{exception.Message} (retryAfter={exception.RetryAfterSeconds})");
+        }
+    }
+
+    private static long ArgumentSize(object? argument) => argument switch
+    {
+        string text => Encoding.UTF8.GetByteCount(text),
+        JsonElement json => json.ValueKind == JsonValueKind.Undefined ? 0 : Encoding.UTF8.GetByteCount(json.GetRawText()),
+        _ => 16,
+    };
+}

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using GrainChat.Gateway.Activity;
+using Microsoft.AspNetCore.SignalR;
+
+namespace GrainChat.Gateway.Realtime;
+
+/// <summary>The hub connections of this node: who they are, where from, which rooms they follow.</summary>
+internal sealed class ConnectionRegistry
+{
+    private readonly ConcurrentDictionary<string, ChatConnection> _connections = new(StringComparer.Ordinal);
+    private int _admins;
+
+    /// <summary>Whether any admin is connected here, so admin events are worth sending at all.</summary>
+    public bool HasAdmins => Volatile.Read(ref _admins) > 0;
+
+    public IEnumerable<ChatConnection> All => _connections.Values;
+
+    public void Add(ChatConnection connection)
+    {
+        _connections[connection.ConnectionId] = connection;
+        if (connection.IsAdmin)
+        {
+            Interlocked.Increment(ref _admins);
+        }
+    }
+
+    public ChatConnection? Remove(string connectionId)
+    {
+        if (!_connections.TryRemove(connectionId, out var connection))
+        {
+            return null;
+        }
+
+        if (connection.IsAdmin)
+        {
+            Interlocked.Decrement(ref _admins);
+        }
+
+        return connection;
+    }
+
+    public ChatConnection? Find(string connectionId) => _connections.GetValueOrDefault(connectionId);
+
+    public IEnumerable<ChatConnection> OfUser(string userKey) =>
+        _connections.Values.Where(c => string.Equals(c.UserKey, userKey, StringComparison.Ordinal));
+}
+
+/// <summary>One hub connection. Its room set changes under its own lock.</summary>
+internal sealed class ChatConnection(HubCallerContext context, string username, string userKey, string sessionId, string? clientIp, DateTimeOffset connectedAt, bool isAdmin)
+{
+    private readonly HashSet<string> _rooms = new(StringComparer.Ordinal);
+
+    public HubCallerContext Context { get; } = context;
+
+    public string ConnectionId => Context.ConnectionId;
+
+    public string Username { get; } = username;
+
+    public string UserKey { get; } = userKey;
+
+    public string SessionId { get; } = sessionId;
+
+    public string? ClientIp { get; } = clientIp;
+
+    public DateTimeOffset ConnectedAt { get; } = connectedAt;
+
+    public bool IsAdmin { get; } = isAdmin;
+
+    public string[] Rooms
+    {
+        get
+        {
+            lock (_rooms)
+            {
+                return [.. _rooms];
+            }
+        }
+    }
+
+    /// <summary>True when the room was not followed yet.</summary>
+    public bool Follow(string roomId)
+    {
+        lock (_rooms)
+        {
+            return _rooms.Add(roomId);
+        }
+    }
+
+    /// <summary>True when the room was followed.</summary>
+    public bool Unfollow(string roomId)
+    {
+        lock (_rooms)
+        {
+            return _rooms.Remove(roomId);
+        }
+    }
+
+    public ConnectionView ToView() => new(ConnectionId, Username, ClientIp, ConnectedAt, Rooms);
+
+    public string[] UnfollowAll()
+    {
+        lock (_rooms)
+        {
+            var rooms = _rooms.ToArray();
+            _rooms.Clear();
+            return rooms;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using GrainChat.Gateway.Auth;
+using Microsoft.AspNetCore.SignalR;
+
+namespace GrainChat.Gateway.Realtime;
+
+internal static class RealtimeServiceCollectionExtensions
+{
+    /// <summary>Hard cap of a hub frame at the transport; frames over the 32 KB rule but under this get a HubException instead of a closed connection.</summary>
+    private const long TransportFrameCap = 1024 * 1024;
+
+    public static IServiceCollection AddRealtime(this IServiceCollection services)
+    {
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<StreamHubBridge>();
+        services.AddSignalR(options =>
+        {
+            options.MaximumReceiveMessageSize = TransportFrameCap;
+            options.AddFilter<ChatHubFilter>();
+        });
+
+        // Browsers cannot set headers on a WebSocket: the hub takes the token from ?access_token= (SignalR's convention).
+        services.Configure<TokenSourceOptions>(sources => sources.QueryStringPaths.Add(ChatHub.Path));
+        return services;
+    }
+}

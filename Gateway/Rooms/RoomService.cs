@@ -1,0 +1,60 @@
+using GrainChat.Chat;
+using GrainChat.Gateway.Activity;
+using GrainChat.Gateway.Presence;
+using GrainChat.Runtime;
+using GrainChat.Storage;
+
+namespace GrainChat.Gateway.Rooms;
+
+/// <summary>Room actions shared by the REST endpoints and the hub. The rules (who may join, who is a member) are the room grain's.</summary>
+internal sealed class RoomService(IGrainFactory grains, IRoomDirectory directory, PresenceService presence, ChatActivity activity)
+{
+    /// <summary>Every listed room, or (<paramref name="joinedOnly"/>) those the user is a member of.</summary>
+    public async Task<IReadOnlyList<RoomSummary>> ListAsync(string username, bool joinedOnly)
+    {
+        var rooms = await directory.ListAsync();
+        if (!joinedOnly)
+        {
+            return rooms;
+        }
+
+        var mine = (await grains.GetUserGrain(username).GetProfileAsync())?.Rooms.ToHashSet(StringComparer.Ordinal) ?? [];
+        return rooms.Where(r => mine.Contains(r.RoomId)).ToArray();
+    }
+
+    /// <summary>The user's rooms, session and direct rooms included, in the order joined.</summary>
+    public async Task<IReadOnlyList<RoomSummary>> OfUserAsync(string username)
+    {
+        var profile = await grains.GetUserGrain(username).GetProfileAsync();
+        var rooms = new List<RoomSummary>();
+        foreach (var roomId in profile?.Rooms ?? [])
+        {
+            rooms.Add((await grains.GetRoomGrain(roomId).GetInfoAsync()).ToSummary());
+        }
+
+        return rooms;
+    }
+
+    public async Task<RoomDetails> DetailsAsync(string roomId)
+    {
+        var room = await grains.GetRoomGrain(roomId).GetInfoAsync();
+        var members = await presence.WithPresenceAsync(room.Members);
+        return new RoomDetails(room.RoomId, room.RoomName, room.Members.Count, room.CreatedBy, room.CreatedAt, members);
+    }
+
+    public async Task<IReadOnlyList<MemberPresence>> MembersAsync(string username, string roomId) =>
+        await presence.WithPresenceAsync(await grains.GetRoomGrain(roomId).GetMembersAsync(username));
+
+    public async Task<RoomInfo> JoinAsync(string username, string roomId)
+    {
+        var room = await grains.GetRoomGrain(roomId).JoinAsync(username);
+        activity.Traffic("join", username, roomId, null);
+        return room;
+    }
+
+    public async Task LeaveAsync(string username, string roomId)
+    {
+        await grains.GetRoomGrain(roomId).LeaveAsync(username);
+        activity.Traffic("leave", username, roomId, null);
+    }
+}

@@ -1,0 +1,19 @@
+namespace GrainChat.Runtime;
+
+public enum DeactivationReasonCode
+{
+    /// <summary>Idle for longer than <c>GrainChat:Silo:IdleDeactivation</c>.</summary>
+    IdleCollection,
+
+    /// <summary>The grain called <c>DeactivateOnIdle()</c>.</summary>
+    ApplicationRequested,
+
+    /// <summary>The silo is stopping.</summary>
+    ShuttingDown,
+}
+
+/// <summary>Why an activation is being deactivated (Orleans: <c>DeactivationReason</c>).</summary>
+public readonly record struct DeactivationReason(DeactivationReasonCode Code, string Description)
+{
+    public override string ToString() => $"{Code}: {Description}";
+}

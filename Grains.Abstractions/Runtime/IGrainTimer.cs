@@ -1,0 +1,4 @@
+namespace GrainChat.Runtime;
+
+/// <summary>A grain timer (Orleans: <c>IGrainTimer</c>); disposing of it stops further ticks.</summary>
+public interface IGrainTimer : IDisposable;

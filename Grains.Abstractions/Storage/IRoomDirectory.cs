@@ -1,0 +1,20 @@
+using GrainChat.Chat;
+
+namespace GrainChat.Storage;
+
+/// <summary>
+/// The listed rooms: what <c>GET /api/rooms</c> reads, and what makes room names unique. Its unique keys (not a
+/// grain) decide a race between two creates of one name, on one node or several. Written by the room grains.
+/// </summary>
+public interface IRoomDirectory
+{
+    /// <summary>Adds a room; false when its name (case-insensitively) or id is taken.</summary>
+    Task<bool> TryAddAsync(RoomSummary room);
+
+    Task SetMemberCountAsync(string roomId, int memberCount);
+
+    /// <summary>Every listed room, oldest first.</summary>
+    Task<IReadOnlyList<RoomSummary>> ListAsync();
+
+    Task<long> CountAsync();
+}

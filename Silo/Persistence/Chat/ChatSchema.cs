@@ -1,0 +1,60 @@
+using GrainChat.Silo.Persistence.Sql;
+
+namespace GrainChat.Silo.Persistence.Chat;
+
+/// <summary>
+/// The chat's own tables, beside grain state: the append-only message log, the room and user directories that
+/// listing and uniqueness rely on, and the lobby's session index. Times are Unix milliseconds (UTC), so both
+/// databases share the SQL.
+/// </summary>
+public static class ChatSchema
+{
+    private const string Tables = """
+        CREATE TABLE IF NOT EXISTS messages (
+            room_id           TEXT   NOT NULL,
+            seq               BIGINT NOT NULL,
+            sender            TEXT   NOT NULL,
+            text              TEXT   NOT NULL,
+            client_message_id TEXT   NULL,
+            created_at        BIGINT NOT NULL,
+            PRIMARY KEY (room_id, seq)
+        ){0};
+        CREATE UNIQUE INDEX IF NOT EXISTS messages_client_message_id
+            ON messages (room_id, sender, client_message_id) WHERE client_message_id IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS messages_created_at ON messages (created_at);
+        CREATE TABLE IF NOT EXISTS rooms (
+            room_id      TEXT    NOT NULL PRIMARY KEY,
+            room_name    TEXT    NOT NULL,
+            name_key     TEXT    NOT NULL UNIQUE,
+            created_by   TEXT    NOT NULL,
+            created_at   BIGINT  NOT NULL,
+            member_count INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS users (
+            user_key   TEXT   NOT NULL PRIMARY KEY,
+            username   TEXT   NOT NULL,
+            created_at BIGINT NOT NULL,
+            last_seen  BIGINT NULL
+        );
+        """;
+
+    private const string LobbyTables = """
+        CREATE TABLE IF NOT EXISTS lobby_sessions (
+            session_key  TEXT    NOT NULL PRIMARY KEY,
+            state        TEXT    NOT NULL,
+            player_count INTEGER NOT NULL,
+            max_players  INTEGER NOT NULL,
+            created_at   BIGINT  NOT NULL,
+            session      TEXT    NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS lobby_sessions_state ON lobby_sessions (state, created_at);
+        """;
+
+    public static readonly StorageMigration Lobby = new(3, "lobby: session index", LobbyTables, LobbyTables);
+
+    public static readonly StorageMigration Chat = new(
+        2,
+        "chat: messages, rooms, users",
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, Tables, " WITHOUT ROWID"),
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, Tables, ""));
+}

@@ -1,0 +1,266 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Threading.Channels;
+using GrainChat.Chat;
+using GrainChat.Silo.Persistence.Sql;
+using GrainChat.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace GrainChat.Silo.Persistence.Chat;
+
+/// <summary>
+/// The message log and its history on the <c>messages</c> table, with group commit. Appends from every room wait in one queue; a single writer
+/// commits them in batches, one transaction each, and gives each message its id as it inserts it: the room's
+/// last id plus one, so ids follow commit order with no gaps. A repeated (room, sender, clientMessageId) is
+/// caught by the table's unique key and answered with the stored message, consuming no id. An append
+/// completes only after its batch has committed: a message is acknowledged only once it is durable. Each
+/// room can have any number of appends in flight, so a busy room fills batches instead of waiting a commit
+/// per message.
+/// </summary>
+public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsyncDisposable
+{
+    private const int MaxBatchSize = 512;
+    private const int MaxIdRetries = 5;
+    private const string Columns = "room_id, seq, sender, text, client_message_id, created_at";
+
+    private readonly SqlDialect _dialect;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SqlMessageLog> _logger;
+    private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+
+    // Only the writer touches this: the last id it knows per room (reloaded when another node got there first).
+    private readonly Dictionary<string, long> _lastIds = new(StringComparer.Ordinal);
+    private readonly Task _writer;
+
+    public SqlMessageLog(SqlDialect dialect, TimeProvider time, ILogger<SqlMessageLog> logger)
+    {
+        _dialect = dialect;
+        _time = time;
+        _logger = logger;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public Task<PostResult> AppendAsync(string roomId, string sender, string text, string? clientMessageId, Action<ChatMessage>? onCommitted = null)
+    {
+        var append = new PendingAppend(roomId, sender, text, clientMessageId, onCommitted);
+        if (!_pending.Writer.TryWrite(append))
+        {
+            throw new InvalidOperationException("The message log is shut down.");
+        }
+
+        return append.Task;
+    }
+
+    public Task<IReadOnlyList<ChatMessage>> ReadAsync(string roomId, HistoryQuery query) =>
+        _dialect.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            var (filter, order) = query switch
+            {
+                { After: { } } => ("AND seq > @cursor", "ASC"),
+                { Before: { } } => ("AND seq < @cursor", "DESC"),
+                _ => ("", "DESC"),
+            };
+            command.CommandText = $"SELECT {Columns} FROM messages WHERE room_id = @room {filter} ORDER BY seq {order} LIMIT @limit";
+            command.AddParameter("room", roomId);
+            command.AddParameter("limit", query.Limit);
+            if ((query.After ?? query.Before) is { } cursor)
+            {
+                command.AddParameter("cursor", cursor);
+            }
+
+            var messages = await ReadMessagesAsync(command, ct).ConfigureAwait(false);
+            if (order == "DESC")
+            {
+                messages.Reverse();
+            }
+
+            return (IReadOnlyList<ChatMessage>)messages;
+        }, CancellationToken.None);
+
+    public Task<MessageCounts> CountAsync(DateTimeOffset since) =>
+        _dialect.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN created_at >= @since THEN 1 ELSE 0 END), 0) FROM messages";
+            command.AddParameter("since", UnixTime.ToMilliseconds(since));
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await reader.ReadAsync(ct).ConfigureAwait(false);
+            return new MessageCounts(Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture));
+        }, CancellationToken.None);
+
+    public async ValueTask DisposeAsync()
+    {
+        _pending.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+    }
+
+    private static async Task<List<ChatMessage>> ReadMessagesAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var messages = new List<ChatMessage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            messages.Add(new ChatMessage(
+                reader.GetInt64(1),
+                reader.GetString(0),
+                reader.GetString(2),
+                reader.GetString(3),
+                UnixTime.FromMilliseconds(reader.GetInt64(5)),
+                reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+
+        return messages;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingAppend>(MaxBatchSize);
+        while (await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxBatchSize && _pending.Reader.TryRead(out var append))
+            {
+                batch.Add(append);
+            }
+
+            PostResult[] results;
+            try
+            {
+                results = await _dialect.WriteAsync((connection, ct) => WriteBatchAsync(connection, batch, ct), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                // Nothing of the batch was committed; ids handed out in it are taken back.
+                _lastIds.Clear();
+                LogBatchFailed(_logger, exception, batch.Count);
+                foreach (var append in batch)
+                {
+                    append.TrySetException(exception);
+                }
+
+                batch.Clear();
+                continue;
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (results[i].Created)
+                {
+                    Announce(batch[i], results[i].Message);
+                }
+
+                batch[i].TrySetResult(results[i]);
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private void Announce(PendingAppend append, ChatMessage message)
+    {
+        try
+        {
+            append.OnCommitted?.Invoke(message);
+        }
+        catch (Exception exception)
+        {
+            LogAnnounceFailed(_logger, exception, message.RoomId, message.Id);
+        }
+    }
+
+    private async Task<PostResult[]> WriteBatchAsync(DbConnection connection, List<PendingAppend> batch, CancellationToken cancellationToken)
+    {
+        var results = new PostResult[batch.Count];
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = $"INSERT INTO messages ({Columns}) VALUES (@room, @seq, @sender, @text, @client, @created) ON CONFLICT DO NOTHING";
+        var room = insert.AddParameter("room", null);
+        var seq = insert.AddParameter("seq", null);
+        var sender = insert.AddParameter("sender", null);
+        var text = insert.AddParameter("text", null);
+        var client = insert.AddParameter("client", null);
+        var created = insert.AddParameter("created", null);
+        var timestamp = UnixTime.Now(_time);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var append = batch[i];
+            for (var attempt = 0; ; attempt++)
+            {
+                if (!_lastIds.TryGetValue(append.RoomId, out var last))
+                {
+                    last = await LastIdAsync(connection, transaction, append.RoomId, cancellationToken).ConfigureAwait(false);
+                }
+
+                var message = new ChatMessage(last + 1, append.RoomId, append.Sender, append.Text, timestamp, append.ClientMessageId);
+                (room.Value, seq.Value, sender.Value, text.Value) = (message.RoomId, message.Id, message.Sender, message.Text);
+                client.Value = (object?)message.ClientMessageId ?? DBNull.Value;
+                created.Value = UnixTime.ToMilliseconds(timestamp);
+                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+                {
+                    _lastIds[append.RoomId] = message.Id;
+                    results[i] = new PostResult(message, Created: true);
+                    break;
+                }
+
+                // Not inserted: a repeat of a clientMessageId (answer with the stored one), or another node took the id.
+                if (append.ClientMessageId is not null
+                    && await FindAsync(connection, transaction, append.RoomId, append.Sender, append.ClientMessageId, cancellationToken).ConfigureAwait(false) is { } stored)
+                {
+                    results[i] = new PostResult(stored, Created: false);
+                    break;
+                }
+
+                _lastIds.Remove(append.RoomId);
+                if (attempt == MaxIdRetries)
+                {
+                    throw new InvalidOperationException($"Room {append.RoomId} could not take a message id after {MaxIdRetries} tries.");
+                }
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
+    private static async Task<long> LastIdAsync(DbConnection connection, DbTransaction transaction, string roomId, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = @room";
+        command.AddParameter("room", roomId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<ChatMessage?> FindAsync(DbConnection connection, DbTransaction? transaction, string roomId, string sender, string clientMessageId, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {Columns} FROM messages WHERE room_id = @room AND sender = @sender AND client_message_id = @client";
+        command.AddParameter("room", roomId);
+        command.AddParameter("sender", sender);
+        command.AddParameter("client", clientMessageId);
+        var found = await ReadMessagesAsync(command, cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Committing a batch of {Count} messages failed; their senders get the error")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Announcing committed message {Id} of room {RoomId} failed; it is stored")]
+    private static partial void LogAnnounceFailed(ILogger logger, Exception exception, string roomId, long id);
+
+    private sealed class PendingAppend(string roomId, string sender, string text, string? clientMessageId, Action<ChatMessage>? onCommitted)
+        : TaskCompletionSource<PostResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public string RoomId { get; } = roomId;
+
+        public string Sender { get; } = sender;
+
+        public string Text { get; } = text;
+
+        public string? ClientMessageId { get; } = clientMessageId;
+
+        public Action<ChatMessage>? OnCommitted { get; } = onCommitted;
+    }
+}

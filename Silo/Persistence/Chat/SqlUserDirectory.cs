@@ -1,0 +1,45 @@
+using GrainChat.Chat;
+using GrainChat.Silo.Persistence.Sql;
+using GrainChat.Storage;
+
+namespace GrainChat.Silo.Persistence.Chat;
+
+/// <summary>The <c>users</c> table: registered users keyed by the case-folded name, with when they were last seen.</summary>
+public sealed class SqlUserDirectory(SqlDialect dialect) : IUserDirectory
+{
+    public Task<bool> TryAddAsync(string username, DateTimeOffset createdAt) =>
+        dialect.WriteAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO users (user_key, username, created_at) VALUES (@key, @name, @createdAt) ON CONFLICT DO NOTHING";
+            command.AddParameter("key", ChatKeys.UserKey(username));
+            command.AddParameter("name", username);
+            command.AddParameter("createdAt", UnixTime.ToMilliseconds(createdAt));
+            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+        }, CancellationToken.None);
+
+    public Task SetLastSeenAsync(string username, DateTimeOffset lastSeen) =>
+        dialect.WriteAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE users SET last_seen = @lastSeen WHERE user_key = @key";
+            command.AddParameter("key", ChatKeys.UserKey(username));
+            command.AddParameter("lastSeen", UnixTime.ToMilliseconds(lastSeen));
+            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, CancellationToken.None);
+
+    public Task<IReadOnlyList<RegisteredUser>> ListAsync() =>
+        dialect.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT username, last_seen FROM users ORDER BY user_key";
+            var users = new List<RegisteredUser>();
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                users.Add(new RegisteredUser(reader.GetString(0), reader.IsDBNull(1) ? null : UnixTime.FromMilliseconds(reader.GetInt64(1))));
+            }
+
+            return (IReadOnlyList<RegisteredUser>)users;
+        }, CancellationToken.None);
+}
