@@ -25,7 +25,7 @@ internal sealed class SessionValidation(IGrainFactory grains, IOptionsMonitor<Ad
             return new ClaimsPrincipal(new ClaimsIdentity());
         }
 
-        if (admins.CurrentValue.Admins.Contains(username, StringComparer.OrdinalIgnoreCase) && !principal.IsAdmin())
+        if (admins.CurrentValue.Admins.Contains(username, ChatKeys.UsernameComparer) && !principal.IsAdmin())
         {
             principal.AddIdentity(new ClaimsIdentity([new Claim(ClaimTypes.Role, ChatClaims.AdminRole)]));
         }

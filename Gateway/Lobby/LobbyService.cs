@@ -80,7 +80,7 @@ internal sealed class LobbyService(IGrainFactory grains, ILobbyIndex index)
         catch
         {
             var status = await player.GetStatusAsync();
-            var seated = (await Session(key).GetAsync())?.Players.Contains(username, StringComparer.OrdinalIgnoreCase) == true;
+            var seated = (await Session(key).GetAsync())?.Players.Contains(username, ChatKeys.UsernameComparer) == true;
             if (status.Session == key && !seated)
             {
                 await player.ReleaseSessionAsync(key);

@@ -1,3 +1,4 @@
+using GrainChat.Chat;
 using System.Diagnostics;
 using System.Runtime;
 using GrainChat.Gateway.Activity;
@@ -32,7 +33,7 @@ internal static class OperatorApiEndpoints
     private static Ok<ConnectionsResponse> Connections(ConnectionRegistry registry, string? user, int? offset, int? limit)
     {
         var matching = registry.All
-            .Where(c => user is null || string.Equals(c.Username, user, StringComparison.OrdinalIgnoreCase))
+            .Where(c => user is null || ChatKeys.SameUser(c.Username, user))
             .OrderByDescending(c => c.ConnectedAt)
             .ToArray();
         var page = matching.Skip(Math.Max(0, offset ?? 0)).Take(PageSize(limit)).Select(c => c.ToView()).ToArray();

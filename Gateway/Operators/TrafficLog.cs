@@ -1,3 +1,4 @@
+using GrainChat.Chat;
 using GrainChat.Gateway.Activity;
 
 namespace GrainChat.Gateway.Operators;
@@ -25,7 +26,7 @@ internal sealed class TrafficLog(OperatorEvents events, TimeProvider time) : ICh
         {
             return _entries
                 .Where(e => room is null || string.Equals(e.Room, room, StringComparison.Ordinal))
-                .Where(e => user is null || string.Equals(e.From, user, StringComparison.OrdinalIgnoreCase))
+                .Where(e => user is null || ChatKeys.SameUser(e.From, user))
                 .TakeLast(limit)
                 .ToArray();
         }

@@ -16,7 +16,7 @@ internal static class UserEndpoints
 
     private static async Task<Ok<UserListing[]>> ListAsync(IUserDirectory directory, PresenceService presence)
     {
-        var online = (await presence.OnlineAsync()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var online = await presence.OnlineSetAsync();
         var users = await directory.ListAsync();
         return TypedResults.Ok(users.Select(u => new UserListing(u.Username, online.Contains(u.Username), u.LastSeen)).ToArray());
     }

@@ -139,7 +139,7 @@ public sealed class LobbySessionGrain(
         var view = View();
         await index.SaveAsync(view);
         var streams = GetStreamProvider(StreamProviderNames.Default);
-        foreach (var player in audience.Union(view.Players, StringComparer.OrdinalIgnoreCase))
+        foreach (var player in audience.Union(view.Players, ChatKeys.UsernameComparer))
         {
             var key = ChatKeys.UserKey(player);
             await streams.GetStream<UserEvent>(StreamId.Create(ChatStreams.UserNamespace, key)).OnNextAsync(new LobbySessionUpdated(key, view));

@@ -1,3 +1,4 @@
+using GrainChat.Chat;
 using GrainChat.Presence;
 using GrainChat.Runtime;
 
@@ -6,7 +7,7 @@ namespace GrainChat.Grains.Presence;
 /// <summary>The set of users online now, in memory only (after a restart nobody is connected, so nobody is online).</summary>
 public sealed class OnlineUsersGrain : Grain, IOnlineUsersGrain
 {
-    private readonly SortedSet<string> _online = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SortedSet<string> _online = new(ChatKeys.UsernameComparer);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

@@ -86,6 +86,7 @@ public sealed class TestSilo : IAsyncDisposable
         _configureServices?.Invoke(builder.Services);
         builder.Services.TryAddSingleton<SharedCounter>();
         builder.Services.TryAddSingleton<LifecycleLog>();
+        builder.Services.TryAddSingleton<ScheduledTurnLog>();
         _host = builder.Build();
         await _host.StartAsync();
     }
