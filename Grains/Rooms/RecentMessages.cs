@@ -11,9 +11,10 @@ internal sealed class RecentMessages(int capacity)
 {
     private readonly List<ChatMessage> _messages = new(capacity);
     private long _lastId;
+    private bool _trusted = true;
 
-    /// <summary>Starts again from the room's latest stored messages (ascending by id).</summary>
-    public void Reset(IReadOnlyList<ChatMessage> latest)
+    /// <summary>Starts from the room's latest stored messages (ascending by id), when the activation starts.</summary>
+    public void StartFrom(IReadOnlyList<ChatMessage> latest)
     {
         _messages.Clear();
         _messages.AddRange(latest.TakeLast(capacity));
@@ -21,19 +22,22 @@ internal sealed class RecentMessages(int capacity)
     }
 
     /// <summary>
-    /// Adds the next stored message. False when it does not follow the last one held: another activation of
-    /// the room stored messages meanwhile, and the caller must <see cref="Reset"/> from storage.
+    /// Adds the next message this activation stored. One that does not follow the last one held shows that
+    /// another activation of the room (on another node) stores messages too: from then on memory is never the
+    /// whole tail, and every read goes to storage.
     /// </summary>
-    public bool TryAppend(ChatMessage message)
+    public void Add(ChatMessage message)
     {
-        if (message.Id <= _lastId)
+        if (!_trusted)
         {
-            return true;
+            return;
         }
 
         if (message.Id != _lastId + 1)
         {
-            return false;
+            _trusted = false;
+            _messages.Clear();
+            return;
         }
 
         _lastId = message.Id;
@@ -42,13 +46,16 @@ internal sealed class RecentMessages(int capacity)
         {
             _messages.RemoveAt(0);
         }
-
-        return true;
     }
 
     /// <summary>The page, or null when memory cannot answer it completely.</summary>
     public IReadOnlyList<ChatMessage>? TryRead(HistoryQuery query)
     {
+        if (!_trusted)
+        {
+            return null;
+        }
+
         var holdsAll = _messages.Count == 0 || _messages[0].Id == 1;
         var firstId = _messages.Count == 0 ? _lastId + 1 : _messages[0].Id;
         switch (query)

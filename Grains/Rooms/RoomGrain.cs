@@ -32,7 +32,7 @@ public sealed partial class RoomGrain(
     {
         if (room.RecordExists)
         {
-            _recent.Reset(await history.ReadAsync(GrainKey, HistoryQuery.Latest(RecentWindowSize)));
+            _recent.StartFrom(await history.ReadAsync(GrainKey, HistoryQuery.Latest(RecentWindowSize)));
         }
     }
 
@@ -176,12 +176,7 @@ public sealed partial class RoomGrain(
     /// <summary>A turn per stored message, in id order: remember it, publish it, let the room's robot hear it.</summary>
     private async Task OnCommittedAsync(ChatMessage message)
     {
-        if (!_recent.TryAppend(message))
-        {
-            // Another activation of this room (another node) stored messages meanwhile.
-            _recent.Reset(await history.ReadAsync(GrainKey, HistoryQuery.Latest(RecentWindowSize)));
-        }
-
+        _recent.Add(message);
         await PublishAsync(message);
         if (room.State.Robot is { } robot && !LobbyLimits.IsRobotSender(message.Sender))
         {
