@@ -441,8 +441,8 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
 
             // Before the last turn, the turns the grain scheduled for itself still run (a storage writer's
             // callbacks for calls that have already been answered); calls wait for the next activation.
-            return _status == ActivationStatus.Deactivating && _queue.FirstOrDefault(i => i.IsBoundToActivation && !i.IsDone) is { } bound
-                ? bound
+            return _status == ActivationStatus.Deactivating && _queue.FirstOrDefault(i => i.Kind == TurnKind.Scheduled) is { } scheduled
+                ? scheduled
                 : _lifecycleItem;
         }
 
@@ -491,7 +491,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
 
     private bool CanStart(IActivationWorkItem item)
     {
-        if (item.Kind == TurnKind.Lifecycle || (item.IsBoundToActivation && _status == ActivationStatus.Deactivating))
+        if (item.Kind == TurnKind.Lifecycle || (item.Kind == TurnKind.Scheduled && _status == ActivationStatus.Deactivating))
         {
             return _running.Count == 0;
         }
