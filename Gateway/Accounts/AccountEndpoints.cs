@@ -32,13 +32,12 @@ internal static class AccountEndpoints
     private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> LoginAsync(Credentials body, IGrainFactory grains, TokenIssuer tokens)
     {
         // One answer for a malformed name, an unknown user and a wrong password.
-        if (string.IsNullOrEmpty(body.Username) || body.Username.Length > ChatLimits.UsernameMaxLength || string.IsNullOrEmpty(body.Password)
-            || body.Password.Length > ChatLimits.PasswordMaxLength)
+        if (!ChatLimits.IsValidUsername(body.Username) || string.IsNullOrEmpty(body.Password) || body.Password.Length > ChatLimits.PasswordMaxLength)
         {
             return InvalidCredentials();
         }
 
-        var user = grains.GetUserGrain(body.Username);
+        var user = grains.GetUserGrain(body.Username!);
         if (await user.LoginAsync(body.Password) is not { } session)
         {
             return InvalidCredentials();

@@ -133,7 +133,9 @@ internal sealed partial class ChatHub(
         connections.Find(Context.ConnectionId) ?? throw new HubException("This connection is closing.");
 
     private static string RequireRoomId(string? roomId) =>
-        string.IsNullOrWhiteSpace(roomId) || roomId.Length > RoomIdMaxLength ? throw ChatException.Invalid("roomId is required", "roomId") : roomId;
+        string.IsNullOrWhiteSpace(roomId) || roomId.Length > RoomIdMaxLength || !ChatLimits.IsValidName(roomId)
+            ? throw ChatException.Invalid("roomId is required: 1–200 characters, without control characters", "roomId")
+            : roomId;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Hub connection {ConnectionId} opened by {Username}")]
     private static partial void LogConnected(ILogger logger, string connectionId, string username);

@@ -82,3 +82,26 @@ public sealed class PostgresMessageLogTests(PostgresServer server)
         await MessageLogTests.RepeatsInOneBatchAreStoredOnce(silo);
     }
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresMessageLogFaultTests(PostgresServer server)
+{
+    [PostgresFact]
+    public async Task A_row_postgres_refuses_fails_only_its_own_append_and_the_rest_of_the_batch_is_stored()
+    {
+        await using var silo = await TestSilo.StartPostgresAsync(await server.CreateDatabaseAsync(), services: MessageLogTests.AddChatGrains);
+        var log = silo.Services.GetRequiredService<GrainChat.Storage.IMessageLog>();
+
+        // Bypasses the room's text rule on purpose: PostgreSQL itself refuses a NUL in text.
+        var appends = Enumerable.Range(0, 100)
+            .Select(i => log.AppendAsync(i % 10 == 0 ? "room-a" : "room-b", "alice", i == 50 ? "bad \u0000 byte" : $"m{i}", $"c{i}"))
+            .ToArray();
+        await Assert.ThrowsAnyAsync<Exception>(() => Task.WhenAll(appends));
+
+        Assert.Equal(1, appends.Count(a => a.IsFaulted));
+        Assert.True(appends[50].IsFaulted);
+        var history = silo.Services.GetRequiredService<GrainChat.Storage.IMessageHistory>();
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => (long)i), (await history.ReadAsync("room-a", new HistoryQuery(0, null, 200))).Select(m => m.Id));
+        Assert.Equal(Enumerable.Range(1, 90).Select(i => (long)i), (await history.ReadAsync("room-b", new HistoryQuery(0, null, 200))).Select(m => m.Id));
+    }
+}

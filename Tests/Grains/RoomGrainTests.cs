@@ -95,6 +95,23 @@ public sealed class RoomGrainTests : IAsyncLifetime
         Assert.Empty((await Room("empty").GetMessagesAsync("alice", HistoryQuery.Latest())).Messages);
     }
 
+    // Code points, not strings: a lone surrogate in test data would be repaired on its way to the test.
+    [Theory]
+    [InlineData(0x0000)]
+    [InlineData(0x001B)]
+    [InlineData(0x007F)]
+    [InlineData(0xD800)]
+    [InlineData(0xDFFF)]
+    public async Task A_message_that_is_not_valid_text_is_refused(int codePoint)
+    {
+        await Room("bytes").CreateAsync("Bytes", "alice");
+        var text = $"before {(char)codePoint} after";
+
+        var refused = await Assert.ThrowsAsync<ChatException>(() => Room("bytes").PostAsync("alice", text, null));
+
+        Assert.Equal((ChatErrorCode.Invalid, "text"), (refused.Code, refused.Field));
+    }
+
     [Fact]
     public async Task A_repeated_client_message_id_returns_the_stored_message_and_takes_no_id()
     {

@@ -123,37 +123,59 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
                 batch.Add(append);
             }
 
-            PostResult[] results;
-            try
+            if (await TryCommitAsync(batch).ConfigureAwait(false) is { } failure)
             {
-                results = await _dialect.WriteAsync((connection, ct) => WriteBatchAsync(connection, batch, ct), CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception exception)
-            {
-                // Nothing of the batch was committed; ids handed out in it are taken back.
-                _lastIds.Clear();
-                LogBatchFailed(_logger, exception, batch.Count);
-                foreach (var append in batch)
+                LogBatchFailed(_logger, failure, batch.Count);
+                if (batch.Count > 1 && _dialect.IsDataError(failure))
                 {
-                    append.TrySetException(exception);
+                    // One row the database refuses must not fail anyone else's message: commit each alone.
+                    foreach (var append in batch)
+                    {
+                        if (await TryCommitAsync([append]).ConfigureAwait(false) is { } own)
+                        {
+                            append.TrySetException(own);
+                        }
+                    }
                 }
-
-                batch.Clear();
-                continue;
-            }
-
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (results[i].Created)
+                else
                 {
-                    Announce(batch[i], results[i].Message);
+                    foreach (var append in batch)
+                    {
+                        append.TrySetException(failure);
+                    }
                 }
-
-                batch[i].TrySetResult(results[i]);
             }
 
             batch.Clear();
         }
+    }
+
+    /// <summary>Commits the appends in one transaction and answers them; on failure nothing is stored and the failure is returned.</summary>
+    private async Task<Exception?> TryCommitAsync(List<PendingAppend> appends)
+    {
+        PostResult[] results;
+        try
+        {
+            results = await _dialect.WriteAsync((connection, ct) => WriteBatchAsync(connection, appends, ct), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // Nothing was committed; ids handed out in the transaction are taken back.
+            _lastIds.Clear();
+            return exception;
+        }
+
+        for (var i = 0; i < appends.Count; i++)
+        {
+            if (results[i].Created)
+            {
+                Announce(appends[i], results[i].Message);
+            }
+
+            appends[i].TrySetResult(results[i]);
+        }
+
+        return null;
     }
 
     private void Announce(PendingAppend append, ChatMessage message)
@@ -244,7 +266,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         return found.Count == 0 ? null : found[0];
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Committing a batch of {Count} messages failed; their senders get the error")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Committing a batch of {Count} messages failed; a row the database refused is retried alone, any other failure goes to every sender")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Announcing committed message {Id} of room {RoomId} failed; it is stored")]

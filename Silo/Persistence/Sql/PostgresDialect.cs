@@ -30,5 +30,9 @@ public sealed class PostgresDialect(string connectionString) : SqlDialect, IDisp
         return transaction;
     }
 
+    // SQLSTATE classes 22 (data exception, e.g. a NUL in text) and 23 (integrity constraint violation).
+    public override bool IsDataError(Exception exception) =>
+        exception is PostgresException { SqlState: ['2', '2' or '3', ..] };
+
     public void Dispose() => _dataSource.Dispose();
 }

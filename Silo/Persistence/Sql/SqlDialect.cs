@@ -18,6 +18,13 @@ public abstract class SqlDialect
     /// <summary>Takes the schema lock so that processes starting together migrate once.</summary>
     public abstract Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether the failure was the database refusing one statement's data (a value it cannot store, a broken
+    /// constraint), as opposed to the connection or the database itself failing: only the former is worth
+    /// retrying row by row.
+    /// </summary>
+    public abstract bool IsDataError(Exception exception);
+
     /// <summary>Serialises writers where the database allows only one at a time; null where it does not need to.</summary>
     public virtual SemaphoreSlim? WriteGate => null;
 

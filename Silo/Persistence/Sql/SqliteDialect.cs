@@ -89,4 +89,8 @@ public sealed class SqliteDialect : SqlDialect, IDisposable
         // BEGIN IMMEDIATE takes the write lock up front, so two processes cannot both decide to migrate.
         return ((SqliteConnection)connection).BeginTransaction(deferred: false);
     }
+
+    // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH: the row, not the database, is at fault.
+    public override bool IsDataError(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: 18 or 19 or 20 };
 }
