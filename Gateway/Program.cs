@@ -1,7 +1,13 @@
+using GrainChat.Gateway.Accounts;
 using GrainChat.Gateway.Auth;
 using GrainChat.Gateway.Errors;
 using GrainChat.Gateway.Hosting;
 using GrainChat.Gateway.Operators;
+
+if (args is [CreateAdminCommand.Name, ..])
+{
+    return await CreateAdminCommand.RunAsync(args, Console.In, Console.Out);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -27,7 +33,8 @@ app.MapGrainChatHealthChecks();
 app.MapChatFeatures();
 app.MapOperators();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to <c>WebApplicationFactory</c> in the tests.</summary>
 public partial class Program;

@@ -19,10 +19,15 @@ internal static class AccountEndpoints
         return app;
     }
 
-    private static async Task<Created<RegisterResponse>> RegisterAsync(Credentials body, IGrainFactory grains, TokenIssuer tokens)
+    private static async Task<Created<RegisterResponse>> RegisterAsync(Credentials body, IGrainFactory grains, TokenIssuer tokens, AdminBootstrap admins)
     {
         // Checked here as well as in the grain: the name is the grain's key, so a bad one must not reach it.
         ChatLimits.ValidateUsername(body.Username);
+        if (admins.IsReserved(body.Username!))
+        {
+            throw ChatException.Forbidden($"'{body.Username}' is reserved for an administrator; operators create that account");
+        }
+
         var user = grains.GetUserGrain(body.Username!);
         var profile = await user.RegisterAsync(body.Username!, body.Password!);
         var session = await user.OpenSessionAsync();

@@ -11,27 +11,29 @@ namespace GrainChat.Gateway.DirectMessages;
 /// the two names (<see cref="ChatKeys.DirectRoomId"/>), created on the first message; the room grain checks
 /// the message as for any room.
 /// </summary>
-internal sealed class DirectMessageService(IGrainFactory grains, IMessageHistory history, SendRateLimiter rateLimiter, ChatActivity activity)
+internal sealed class DirectMessageService(IGrainFactory grains, IUserDirectory users, IMessageHistory history, SendRateLimiter rateLimiter, ChatActivity activity)
 {
     public async Task<PostResult> SendAsync(string sender, string recipient, string? text, string? clientMessageId)
     {
-        if (recipient.Length is < ChatLimits.UsernameMinLength or > ChatLimits.UsernameMaxLength
-            || await grains.GetUserGrain(recipient).GetProfileAsync() is not { } profile)
-        {
-            throw ChatException.NotFound($"User '{recipient}' does not exist");
-        }
-
-        if (ChatKeys.SameUser(profile.Username, sender))
-        {
-            throw ChatException.Invalid("A direct message goes to someone else", "username");
-        }
+        rateLimiter.ThrowIfOverRate(sender);
 
         // The room checks every message it stores; checked here first too so that a bad first message does not
         // open a conversation (and list it for both users) that then has nothing in it.
         ChatLimits.ValidateMessage(text, clientMessageId);
-        rateLimiter.ThrowIfOverRate(sender);
-        var room = grains.GetRoomGrain(ChatKeys.DirectRoomId(sender, profile.Username));
-        await room.EnsureDirectAsync(sender, profile.Username);
+
+        // A query, so that a name nobody has leaves no grain activated behind it.
+        if (!ChatLimits.IsValidUsername(recipient) || await users.FindAsync(recipient) is not { } registered)
+        {
+            throw ChatException.NotFound($"User '{recipient}' does not exist");
+        }
+
+        if (ChatKeys.SameUser(registered, sender))
+        {
+            throw ChatException.Invalid("A direct message goes to someone else", "username");
+        }
+
+        var room = grains.GetRoomGrain(ChatKeys.DirectRoomId(sender, registered));
+        await room.EnsureDirectAsync(sender, registered);
         var result = await room.PostAsync(sender, text!, clientMessageId);
         if (result.Created)
         {

@@ -17,6 +17,9 @@ internal static class GatewayServiceCollectionExtensions
     {
         var services = builder.Services;
         services.AddSingleton<ChatActivity>();
+        services.AddOptions<BootstrapOptions>().Bind(builder.Configuration.GetSection(BootstrapOptions.SectionName));
+        services.AddSingleton<AdminBootstrap>();
+        services.AddHostedService(sp => sp.GetRequiredService<AdminBootstrap>());
         services.AddOptions<SendRateOptions>().Bind(builder.Configuration.GetSection(SendRateOptions.SectionName));
         services.AddSingleton<SendRateLimiter>();
         services.AddSingleton<MessageService>();

@@ -5,7 +5,8 @@ namespace GrainChat.Gateway.Hosting;
 internal static class SiloHostingExtensions
 {
     /// <summary>Co-hosts the grain runtime in the Gateway process, with the chat's grains and their storage.</summary>
-    public static WebApplicationBuilder AddGrainChatSilo(this WebApplicationBuilder builder)
+    public static TBuilder AddGrainChatSilo<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
     {
         builder.Services
             .AddGrainChatSilo(builder.Configuration)

@@ -1,7 +1,9 @@
 using GrainChat.Chat;
+using GrainChat.Grains.Robots;
 using GrainChat.Lobby;
 using GrainChat.Runtime;
 using GrainChat.Storage;
+using Microsoft.Extensions.Options;
 
 namespace GrainChat.Gateway.Lobby;
 
@@ -9,7 +11,7 @@ namespace GrainChat.Gateway.Lobby;
 /// Lobby actions. A user is claimed (one session at a time) before a seat is taken, and released again when
 /// taking the seat fails, so no user is ever recorded in a session that does not list them.
 /// </summary>
-internal sealed class LobbyService(IGrainFactory grains, ILobbyIndex index)
+internal sealed class LobbyService(IGrainFactory grains, ILobbyIndex index, IOptions<RobotOptions> robots)
 {
     private const int RandomCandidates = 20;
 
@@ -90,7 +92,7 @@ internal sealed class LobbyService(IGrainFactory grains, ILobbyIndex index)
         }
     }
 
-    private static string? ValidateRobot(string? robot)
+    private string? ValidateRobot(string? robot)
     {
         if (string.IsNullOrWhiteSpace(robot))
         {
@@ -101,6 +103,12 @@ internal sealed class LobbyService(IGrainFactory grains, ILobbyIndex index)
         if (name.Length > LobbyLimits.RobotNameMaxLength || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '/')))
         {
             throw ChatException.Invalid($"A robot name is up to {LobbyLimits.RobotNameMaxLength} characters of A-Z a-z 0-9 - _ . : /", "robot");
+        }
+
+        if (!string.Equals(name, RobotGrain.Echo, StringComparison.OrdinalIgnoreCase) && !robots.Value.Models.Contains(name, StringComparer.Ordinal))
+        {
+            var offered = string.Join(", ", [RobotGrain.Echo, .. robots.Value.Models]);
+            throw ChatException.Invalid($"The robots on offer are: {offered}", "robot");
         }
 
         return name;

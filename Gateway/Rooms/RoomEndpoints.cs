@@ -32,8 +32,8 @@ internal static class RoomEndpoints
         return TypedResults.Created($"/api/rooms/{roomId}", room.ToSummary());
     }
 
-    private static async Task<Ok<RoomDetails>> GetAsync(string roomId, RoomService rooms) =>
-        TypedResults.Ok(await rooms.DetailsAsync(roomId));
+    private static async Task<Ok<RoomDetails>> GetAsync(string roomId, ClaimsPrincipal principal, RoomService rooms) =>
+        TypedResults.Ok(await rooms.DetailsAsync(principal.Username(), roomId));
 
     private static async Task<Ok<JoinResponse>> JoinAsync(string roomId, ClaimsPrincipal principal, RoomService rooms)
     {

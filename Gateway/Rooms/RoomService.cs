@@ -35,9 +35,9 @@ internal sealed class RoomService(IGrainFactory grains, IRoomDirectory directory
         return rooms;
     }
 
-    public async Task<RoomDetails> DetailsAsync(string roomId)
+    public async Task<RoomDetails> DetailsAsync(string username, string roomId)
     {
-        var room = await grains.GetRoomGrain(roomId).GetInfoAsync();
+        var room = await grains.GetRoomGrain(roomId).GetInfoForAsync(username);
         var members = await presence.WithPresenceAsync(room.Members);
         return new RoomDetails(room.RoomId, room.RoomName, room.Members.Count, room.CreatedBy, room.CreatedAt, members);
     }

@@ -26,6 +26,13 @@ public interface IRoomGrain : IGrainWithStringKey
 
     Task LeaveAsync(string username);
 
+    /// <summary>
+    /// The room as <paramref name="username"/> may see it: anyone sees a listed room, but a direct conversation
+    /// or a session's room is <see cref="ChatErrorCode.NotFound"/> for everyone but its members.
+    /// </summary>
+    [ReadOnly]
+    Task<RoomInfo> GetInfoForAsync(string username);
+
     /// <summary>The member names, for a member; <see cref="ChatErrorCode.Forbidden"/> for anyone else.</summary>
     [ReadOnly]
     Task<IReadOnlyList<string>> GetMembersAsync(string username);

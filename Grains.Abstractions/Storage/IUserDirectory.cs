@@ -8,6 +8,9 @@ public interface IUserDirectory
 
     Task SetLastSeenAsync(string username, DateTimeOffset lastSeen);
 
+    /// <summary>The registered spelling of the name (matched case-insensitively), or null when nobody has it. A query, not a grain call.</summary>
+    Task<string?> FindAsync(string username);
+
     /// <summary>Every registered user, by name.</summary>
     Task<IReadOnlyList<RegisteredUser>> ListAsync();
 }

@@ -11,6 +11,9 @@ public sealed class RobotOptions
 
     public string? ApiKey { get; set; }
 
+    /// <summary>The model names a host may choose as a robot besides <c>echo</c>; they are sent with the operator's key.</summary>
+    public string[] Models { get; set; } = [];
+
     /// <summary>How long a robot may take to answer before the room gets a notice instead.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -111,6 +111,17 @@ public sealed partial class RoomGrain(
         return Task.FromResult(Info());
     }
 
+    public Task<RoomInfo> GetInfoForAsync(string username)
+    {
+        EnsureExists();
+        if ((room.State.IsDirect || room.State.IsSession) && !IsMember(username))
+        {
+            throw ChatException.NotFound($"Room '{GrainKey}' does not exist");
+        }
+
+        return Task.FromResult(Info());
+    }
+
     public Task<IReadOnlyList<string>> GetMembersAsync(string username)
     {
         EnsureExists();

@@ -106,13 +106,25 @@ public sealed class AccountApiTests(GatewayFactory gateway) : IClassFixture<Gate
     }
 
     [Fact]
-    public async Task A_user_named_in_the_admins_setting_is_an_admin()
+    public async Task The_admin_created_at_startup_from_the_bootstrap_password_is_an_admin()
     {
-        await using var root = await ChatClient.RegisterAsync(gateway, "root");
+        await using var root = await ChatClient.AdminAsync(gateway);
 
         var me = await root.Http.GetFromJsonAsync<JsonElement>("/api/me");
 
         Assert.True(me.GetProperty("isAdmin").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("root")]
+    [InlineData("ROOT")]
+    public async Task Registering_an_admin_name_is_refused_and_grants_nothing(string username)
+    {
+        var response = await gateway.CreateClient().PostAsJsonAsync("/api/register", new { username, password = "attacker's choice" });
+
+        await AssertProblem(response, HttpStatusCode.Forbidden, "reserved");
+        var login = await gateway.CreateClient().PostAsJsonAsync("/api/login", new { username, password = "attacker's choice" });
+        Assert.Equal(HttpStatusCode.Unauthorized, login.StatusCode);
     }
 
     [Theory]

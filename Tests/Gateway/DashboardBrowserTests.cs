@@ -10,7 +10,7 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
     [BrowserFact]
     public async Task An_admin_signs_in_sees_a_connection_arrive_live_and_disconnects_it()
     {
-        await using var admin = await ChatClient.RegisterOrLoginAsync(gateway, "root", "root password");
+        await using var admin = await ChatClient.AdminAsync(gateway);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Browser.LaunchAsync(playwright);
         var page = await (await browser.NewContextAsync(new() { BaseURL = gateway.ServerAddress.ToString(), ViewportSize = new() { Width = 1400, Height = 1000 } })).NewPageAsync();

@@ -16,6 +16,9 @@ public sealed class RobotGatewayFactory : GatewayFactory
         ["GrainChat:Robots:Endpoint"] = Completions.Endpoint.ToString(),
         ["GrainChat:Robots:ApiKey"] = "test-key",
         ["GrainChat:Robots:Timeout"] = "00:00:01",
+        ["GrainChat:Robots:Models:0"] = "tiny-model",
+        ["GrainChat:Robots:Models:1"] = "model-error",
+        ["GrainChat:Robots:Models:2"] = "model-hang",
     };
 
     public override async ValueTask DisposeAsync()
@@ -174,6 +177,7 @@ public sealed class LobbyTests(RobotGatewayFactory gateway) : IClassFixture<Robo
     [InlineData("""{"type":"host","room":"x","maxPlayers":17}""", HttpStatusCode.BadRequest)]
     [InlineData("""{"type":"host","room":""}""", HttpStatusCode.BadRequest)]
     [InlineData("""{"type":"host","room":"x","robot":"has space"}""", HttpStatusCode.BadRequest)]
+    [InlineData("""{"type":"host","room":"x","robot":"expensive-model"}""", HttpStatusCode.BadRequest)]
     [InlineData("""{"type":"host","room":"x","maxPlayers":"four"}""", HttpStatusCode.BadRequest)]
     [InlineData("""{"type":"join","room":"no-such-session"}""", HttpStatusCode.NotFound)]
     public async Task Bad_lobby_requests_get_the_specified_status_with_did_succeed_false(string body, HttpStatusCode status)

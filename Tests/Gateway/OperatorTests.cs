@@ -228,5 +228,5 @@ public sealed partial class OperatorTests(GatewayFactory gateway) : IClassFixtur
             .Where(m => m.GetProperty("method").GetString() == "PostAsync")
             .Sum(m => m.GetProperty("calls").GetInt64());
 
-    private Task<ChatClient> Admin() => ChatClient.RegisterOrLoginAsync(gateway, "root", "root password");
+    private Task<ChatClient> Admin() => ChatClient.AdminAsync(gateway);
 }

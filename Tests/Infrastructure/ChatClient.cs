@@ -50,20 +50,17 @@ public sealed class ChatClient : IAsyncDisposable
         return new ChatClient(gateway, username, body.GetProperty("token").GetString()!);
     }
 
-    /// <summary>Registers the user, or logs in when the name is already registered (the admin in a shared Gateway).</summary>
-    public static async Task<ChatClient> RegisterOrLoginAsync(GatewayFactory gateway, string username, string password = "correct horse")
+    public static async Task<ChatClient> LoginAsync(GatewayFactory gateway, string username, string password)
     {
-        var http = gateway.CreateClient();
-        var response = await http.PostAsJsonAsync("/api/register", new { username, password });
-        if (response.StatusCode == HttpStatusCode.Conflict)
-        {
-            response = await http.PostAsJsonAsync("/api/login", new { username, password });
-        }
-
-        Assert.True(response.IsSuccessStatusCode, $"Could not register or log in {username}: {response.StatusCode}");
+        var response = await gateway.CreateClient().PostAsJsonAsync("/api/login", new { username, password });
+        Assert.True(response.IsSuccessStatusCode, $"Could not log in {username}: {response.StatusCode}");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return new ChatClient(gateway, username, body.GetProperty("token").GetString()!);
     }
+
+    /// <summary>The admin the test Gateway created at startup.</summary>
+    public static Task<ChatClient> AdminAsync(GatewayFactory gateway) =>
+        LoginAsync(gateway, GatewayFactory.AdminName, GatewayFactory.AdminPassword);
 
     public async Task<HubConnection> ConnectAsync(string? token = null)
     {

@@ -11,6 +11,11 @@ public class GatewayFactory : WebApplicationFactory<Program>
 {
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("grainchat-gateway-");
 
+    /// <summary>The admin every test Gateway creates at startup (<c>GrainChat:Bootstrap:AdminPassword</c>).</summary>
+    public const string AdminName = "root";
+
+    public const string AdminPassword = "root password";
+
     public GatewayFactory()
     {
         UseKestrel(0);
@@ -40,7 +45,8 @@ public class GatewayFactory : WebApplicationFactory<Program>
         builder.UseSetting("GrainChat:Presence:GracePeriod", "00:00:01");
         builder.UseSetting("GrainChat:RateLimit:MessagesPerSecond", "1000");
         builder.UseSetting("GrainChat:RateLimit:Burst", "1000");
-        builder.UseSetting("GrainChat:Admins:0", "root");
+        builder.UseSetting("GrainChat:Admins:0", AdminName);
+        builder.UseSetting("GrainChat:Bootstrap:AdminPassword", AdminPassword);
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -28,6 +28,15 @@ public sealed class SqlUserDirectory(SqlDialect dialect) : IUserDirectory
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, CancellationToken.None);
 
+    public Task<string?> FindAsync(string username) =>
+        dialect.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT username FROM users WHERE user_key = @key";
+            command.AddParameter("key", ChatKeys.UserKey(username));
+            return (string?)await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
+        }, CancellationToken.None);
+
     public Task<IReadOnlyList<RegisteredUser>> ListAsync() =>
         dialect.ReadAsync(async (connection, ct) =>
         {
