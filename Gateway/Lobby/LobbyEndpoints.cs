@@ -46,20 +46,20 @@ internal static class LobbyEndpoints
             _ => throw ChatException.Invalid("type is \"host\" or \"join\"", "type"),
         };
         var verb = body.Type == "host" ? "hosting" : "joined";
-        return TypedResults.Ok(new SessionAnswer($"You are {verb} '{session.Room}'", new SessionData(session), true, ChatHub.Path));
+        return TypedResults.Ok(new SessionAnswer($"You are {verb} '{session.Room}'", SessionData.Of(session), true, ChatHub.Path));
     }
 
     private static async Task<Ok<SessionAnswer>> StartAsync(string room, ClaimsPrincipal principal, LobbyService lobby)
     {
         var session = await lobby.StartAsync(principal.Username(), room);
-        return TypedResults.Ok(new SessionAnswer($"Session '{session.Room}' started", new SessionData(session), true, ChatHub.Path));
+        return TypedResults.Ok(new SessionAnswer($"Session '{session.Room}' started", SessionData.Of(session), true, ChatHub.Path));
     }
 
     private static async Task<Ok<Answer<SessionData>>> LeaveAsync(ClaimsPrincipal principal, LobbyService lobby)
     {
         var session = await lobby.LeaveAsync(principal.Username());
         var message = session.State == SessionState.Ended ? $"You left '{session.Room}'; the session has ended" : $"You left '{session.Room}'";
-        return TypedResults.Ok(new Answer<SessionData>(message, new SessionData(session), true));
+        return TypedResults.Ok(new Answer<SessionData>(message, SessionData.Of(session), true));
     }
 
     private static async Task<Ok<SessionsAnswer>> SessionsAsync(ILobbyIndex index) =>
@@ -81,7 +81,11 @@ internal static class LobbyEndpoints
 
     internal sealed record SessionAnswer(string Message, SessionData Data, [property: JsonPropertyName("did_succeed")] bool DidSucceed, string Ws);
 
-    internal sealed record SessionData(LobbySession Room);
+    /// <summary><c>{room, session}</c>: the session's name (what the lobby's clients have always read) and the session itself.</summary>
+    internal sealed record SessionData(string Room, LobbySession Session)
+    {
+        public static SessionData Of(LobbySession session) => new(session.Room, session);
+    }
 
     internal sealed record UserData(LobbyUser User);
 

@@ -208,7 +208,7 @@ async function lobby(body) {
     const answer = await api("POST", "/api/lobby", body);
     showError("app-error");
     await refreshSidebar();
-    const session = answer.data.room;
+    const session = answer.data.session;
     await openRoom({ roomId: session.roomId, roomName: `Session: ${session.room}`, direct: false });
   } catch (error) { showError("app-error", error); }
 }

@@ -33,7 +33,7 @@ public sealed class AccessTests(GatewayFactory gateway) : IClassFixture<GatewayF
         await using var host = await ChatClient.RegisterAsync(gateway);
         await using var stranger = await ChatClient.RegisterAsync(gateway);
         var answer = await (await host.Http.PostAsJsonAsync("/api/lobby", new { type = "host", room = ChatClient.UniqueName("s") })).Content.ReadFromJsonAsync<JsonElement>();
-        var roomId = answer.GetProperty("data").GetProperty("room").GetProperty("roomId").GetString();
+        var roomId = answer.GetProperty("data").GetProperty("session").GetProperty("roomId").GetString();
 
         await AccountApiTests.AssertProblem(await stranger.Http.GetAsync($"/api/rooms/{roomId}"), HttpStatusCode.NotFound);
         Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync($"/api/rooms/{roomId}")).StatusCode);

@@ -35,4 +35,30 @@ public sealed class ApiRootTests(GatewayFactory gateway) : IClassFixture<Gateway
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
+
+    [Fact]
+    public async Task The_site_serves_its_favicon()
+    {
+        var response = await gateway.CreateClient().GetAsync("/favicon.ico");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/x-icon", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal([0, 0, 1, 0], (await response.Content.ReadAsByteArrayAsync())[..4]);
+    }
+
+    [Fact]
+    public async Task The_web_server_refuses_a_nul_in_the_path_before_the_app_runs()
+    {
+        var response = await gateway.CreateClient().GetAsync("/api/rooms/a%00b");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_web_server_refuses_a_ten_thousand_character_path()
+    {
+        var response = await gateway.CreateClient().GetAsync("/api/rooms/" + new string('a', 10_000));
+
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, response.StatusCode);
+    }
 }

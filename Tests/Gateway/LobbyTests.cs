@@ -40,7 +40,8 @@ public sealed class LobbyTests(RobotGatewayFactory gateway) : IClassFixture<Robo
 
         Assert.True(answer.GetProperty("did_succeed").GetBoolean());
         Assert.Equal("/hubs/chat", answer.GetProperty("ws").GetString());
-        var session = answer.GetProperty("data").GetProperty("room");
+        Assert.Equal(room, answer.GetProperty("data").GetProperty("room").GetString());
+        var session = answer.GetProperty("data").GetProperty("session");
         Assert.Equal(room, session.GetProperty("room").GetString());
         Assert.Equal("Pending", session.GetProperty("state").GetString());
         Assert.Equal(4, session.GetProperty("maxPlayers").GetInt32());
@@ -58,7 +59,7 @@ public sealed class LobbyTests(RobotGatewayFactory gateway) : IClassFixture<Robo
 
         var joined = await Lobby(guest, new { type = "join", room });
 
-        Assert.Equal("Active", joined.GetProperty("data").GetProperty("room").GetProperty("state").GetString());
+        Assert.Equal("Active", joined.GetProperty("data").GetProperty("session").GetProperty("state").GetString());
         Assert.Equal("Playing", (await Status(host)).GetProperty("state").GetString());
         Assert.Equal("Playing", (await Status(guest)).GetProperty("state").GetString());
         var sessions = await gateway.CreateClient().GetFromJsonAsync<JsonElement>("/api/lobby/sessions");
@@ -80,7 +81,7 @@ public sealed class LobbyTests(RobotGatewayFactory gateway) : IClassFixture<Robo
         var again = await host.Http.PostAsync($"/api/lobby/sessions/{room}/start", null);
 
         await AssertFailure(byGuest, HttpStatusCode.Forbidden);
-        Assert.Equal("Active", (await byHost.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").GetProperty("room").GetProperty("state").GetString());
+        Assert.Equal("Active", (await byHost.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").GetProperty("session").GetProperty("state").GetString());
         await AssertFailure(again, HttpStatusCode.Conflict);
         await AssertFailure(await host.Http.PostAsync("/api/lobby/sessions/no-such-session/start", null), HttpStatusCode.NotFound);
     }
@@ -96,12 +97,12 @@ public sealed class LobbyTests(RobotGatewayFactory gateway) : IClassFixture<Robo
 
         var left = await host.Http.PostAsync("/api/lobby/leave", null);
 
-        Assert.Equal("Ended", (await left.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").GetProperty("room").GetProperty("state").GetString());
+        Assert.Equal("Ended", (await left.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").GetProperty("session").GetProperty("state").GetString());
         Assert.Equal("Idle", (await Status(guest)).GetProperty("state").GetString());
         Assert.Equal(JsonValueKind.Null, (await Status(guest)).GetProperty("session").ValueKind);
         await AssertFailure(await guest.Http.PostAsync("/api/lobby/leave", null), HttpStatusCode.Conflict);
         var rehosted = await Lobby(guest, new { type = "host", room });
-        Assert.Equal("Pending", rehosted.GetProperty("data").GetProperty("room").GetProperty("state").GetString());
+        Assert.Equal("Pending", rehosted.GetProperty("data").GetProperty("session").GetProperty("state").GetString());
     }
 
     [Fact]
@@ -116,9 +117,9 @@ public sealed class LobbyTests(RobotGatewayFactory gateway) : IClassFixture<Robo
         var guestLeft = await (await guest.Http.PostAsync("/api/lobby/leave", null)).Content.ReadFromJsonAsync<JsonElement>();
         var hostLeft = await (await host.Http.PostAsync("/api/lobby/leave", null)).Content.ReadFromJsonAsync<JsonElement>();
 
-        Assert.Equal("Pending", guestLeft.GetProperty("data").GetProperty("room").GetProperty("state").GetString());
-        Assert.Equal([host.Username], Players(guestLeft.GetProperty("data").GetProperty("room")));
-        Assert.Equal("Ended", hostLeft.GetProperty("data").GetProperty("room").GetProperty("state").GetString());
+        Assert.Equal("Pending", guestLeft.GetProperty("data").GetProperty("session").GetProperty("state").GetString());
+        Assert.Equal([host.Username], Players(guestLeft.GetProperty("data").GetProperty("session")));
+        Assert.Equal("Ended", hostLeft.GetProperty("data").GetProperty("session").GetProperty("state").GetString());
     }
 
     [Fact]
@@ -213,7 +214,7 @@ public sealed class LobbyTests(RobotGatewayFactory gateway) : IClassFixture<Robo
         await host.ConnectAsync();
         var guestHub = await guest.ConnectAsync();
         var room = ChatClient.UniqueName("talk");
-        var roomId = (await Lobby(host, new { type = "host", room })).GetProperty("data").GetProperty("room").GetProperty("roomId").GetString()!;
+        var roomId = (await Lobby(host, new { type = "host", room })).GetProperty("data").GetProperty("session").GetProperty("roomId").GetString()!;
 
         await Lobby(guest, new { type = "join", room });
         await host.WaitForEventAsync("LobbySessionUpdated", s => Players(s).Length == 2);
@@ -231,7 +232,7 @@ public sealed class LobbyTests(RobotGatewayFactory gateway) : IClassFixture<Robo
     {
         await using var host = await ChatClient.RegisterAsync(gateway);
         var hub = await host.ConnectAsync();
-        var roomId = (await Lobby(host, new { type = "host", room = ChatClient.UniqueName("bot"), robot = "echo" })).GetProperty("data").GetProperty("room").GetProperty("roomId").GetString()!;
+        var roomId = (await Lobby(host, new { type = "host", room = ChatClient.UniqueName("bot"), robot = "echo" })).GetProperty("data").GetProperty("session").GetProperty("roomId").GetString()!;
 
         await hub.InvokeAsync<JsonElement>("SendMessage", roomId, "ping one", null);
         await hub.InvokeAsync<JsonElement>("SendMessage", roomId, "ping two", null);
@@ -284,7 +285,7 @@ public sealed class LobbyTests(RobotGatewayFactory gateway) : IClassFixture<Robo
     }
 
     private async Task<string> HostWithRobotAsync(ChatClient host, string robot) =>
-        (await Lobby(host, new { type = "host", room = ChatClient.UniqueName("ai"), robot })).GetProperty("data").GetProperty("room").GetProperty("roomId").GetString()!;
+        (await Lobby(host, new { type = "host", room = ChatClient.UniqueName("ai"), robot })).GetProperty("data").GetProperty("session").GetProperty("roomId").GetString()!;
 
     private static async Task<JsonElement> WaitForReplyAsync(ChatClient client, string roomId, int count)
     {
@@ -334,7 +335,9 @@ public sealed class RandomJoinTests(GatewayFactory gateway) : IClassFixture<Gate
         Assert.False(problem.GetProperty("did_succeed").GetBoolean());
         Assert.Contains("no open session", problem.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, joined.StatusCode);
-        var session = (await joined.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").GetProperty("room");
+        var data = (await joined.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data");
+        var session = data.GetProperty("session");
+        Assert.Equal("the only one", data.GetProperty("room").GetString());
         Assert.Equal("the only one", session.GetProperty("room").GetString());
         Assert.Contains(seeker.Username, session.GetProperty("players").EnumerateArray().Select(p => p.GetString()));
         await AccountApiTests.AssertProblem(full, HttpStatusCode.NotFound);
