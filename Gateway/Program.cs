@@ -17,10 +17,12 @@ builder.AddChatFeatures();
 builder.Services.AddOperators();
 builder.Services.AddGrainChatErrors();
 builder.Services.AddGrainChatHealthChecks();
+builder.Services.AddGrainChatForwardedHeaders(builder.Configuration);
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();

@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using GrainChat.Chat;
 using GrainChat.Gateway.Auth;
+using GrainChat.Gateway.Errors;
+using GrainChat.Gateway.Limits;
 using GrainChat.Runtime;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -19,7 +21,8 @@ internal static class AccountEndpoints
         return app;
     }
 
-    private static async Task<Created<RegisterResponse>> RegisterAsync(Credentials body, IGrainFactory grains, TokenIssuer tokens, AdminBootstrap admins)
+    private static async Task<Created<RegisterResponse>> RegisterAsync(
+        Credentials body, HttpContext http, IGrainFactory grains, TokenIssuer tokens, AdminBootstrap admins, ChatRateLimits limits)
     {
         // Checked here as well as in the grain: the name is the grain's key, so a bad one must not reach it.
         ChatLimits.ValidateUsername(body.Username);
@@ -28,28 +31,45 @@ internal static class AccountEndpoints
             throw ChatException.Forbidden($"'{body.Username}' is reserved for an administrator; operators create that account");
         }
 
+        limits.RegistrationsByAddress.ThrowIfOver(ClientAddress(http));
         var user = grains.GetUserGrain(body.Username!);
         var profile = await user.RegisterAsync(body.Username!, body.Password!);
         var session = await user.OpenSessionAsync();
         return TypedResults.Created("/api/me", new RegisterResponse(new UserSummary(profile.Username, profile.CreatedAt), tokens.Issue(session)));
     }
 
-    private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> LoginAsync(Credentials body, IGrainFactory grains, TokenIssuer tokens)
+    /// <summary>
+    /// Every attempt counts against the client address; failures count against the username too, and a username
+    /// that has run out is refused (429) except from an address it has logged in from before.
+    /// </summary>
+    private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> LoginAsync(
+        Credentials body, HttpContext http, IGrainFactory grains, TokenIssuer tokens, ChatRateLimits limits, LoginAddresses known)
     {
+        var address = ClientAddress(http);
+        limits.LoginsByAddress.ThrowIfOver(address);
+
         // One answer for a malformed name, an unknown user and a wrong password.
         if (!ChatLimits.IsValidUsername(body.Username) || string.IsNullOrEmpty(body.Password) || body.Password.Length > ChatLimits.PasswordMaxLength)
         {
             return InvalidCredentials();
         }
 
-        var user = grains.GetUserGrain(body.Username!);
-        if (await user.LoginAsync(body.Password) is not { } session)
+        var userKey = ChatKeys.UserKey(body.Username!);
+        if (limits.FailedLoginsByUsername.IsExhausted(userKey, out var wait) && !known.IsKnown(userKey, address))
         {
+            throw new RateLimitedException(wait, "Too many failed logins for this username");
+        }
+
+        var user = grains.GetUserGrain(body.Username!);
+        if (await user.VerifyPasswordAsync(body.Password) is not { } profile)
+        {
+            limits.FailedLoginsByUsername.Take(userKey);
             return InvalidCredentials();
         }
 
-        var profile = await user.GetProfileAsync();
-        return TypedResults.Ok(new LoginResponse("success", tokens.Issue(session), new UserSummary(profile!.Username, profile.CreatedAt)));
+        known.Remember(userKey, address);
+        var session = await user.OpenSessionAsync();
+        return TypedResults.Ok(new LoginResponse("success", tokens.Issue(session), new UserSummary(profile.Username, profile.CreatedAt)));
     }
 
     /// <summary>The session ends (its token stops working, its connections close) and its connections stop counting for presence.</summary>
@@ -72,6 +92,8 @@ internal static class AccountEndpoints
         var lobby = await grains.GetLobbyPlayerGrain(profile.Username).GetStatusAsync();
         return TypedResults.Ok(new MeResponse(profile.Username, principal.IsAdmin(), profile.Rooms, lobby));
     }
+
+    private static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     private static ProblemHttpResult InvalidCredentials() =>
         TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "Invalid username or password");

@@ -1,6 +1,6 @@
 using GrainChat.Chat;
 using GrainChat.Gateway.Activity;
-using GrainChat.Gateway.Messages;
+using GrainChat.Gateway.Limits;
 using GrainChat.Runtime;
 using GrainChat.Storage;
 
@@ -11,11 +11,11 @@ namespace GrainChat.Gateway.DirectMessages;
 /// the two names (<see cref="ChatKeys.DirectRoomId"/>), created on the first message; the room grain checks
 /// the message as for any room.
 /// </summary>
-internal sealed class DirectMessageService(IGrainFactory grains, IUserDirectory users, IMessageHistory history, SendRateLimiter rateLimiter, ChatActivity activity)
+internal sealed class DirectMessageService(IGrainFactory grains, IUserDirectory users, IMessageHistory history, ChatRateLimits limits, ChatActivity activity)
 {
     public async Task<PostResult> SendAsync(string sender, string recipient, string? text, string? clientMessageId)
     {
-        rateLimiter.ThrowIfOverRate(sender);
+        limits.Sends.ThrowIfOver(ChatKeys.UserKey(sender));
 
         // The room checks every message it stores; checked here first too so that a bad first message does not
         // open a conversation (and list it for both users) that then has nothing in it.

@@ -17,6 +17,7 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
         {
             ChatException chat => FromChatException(chat),
             RateLimitedException limited => TooManyRequests(httpContext, limited),
+            TimeoutException => Unavailable(httpContext),
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,
@@ -33,6 +34,20 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
         LogRejected(logger, httpContext.Request.Method, httpContext.Request.Path, problem.Status ?? 400, problem.Detail);
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>Seconds a client is asked to wait after a grain call timed out (the service is overloaded, not broken).</summary>
+    public const int BusyRetryAfterSeconds = 5;
+
+    private static ProblemDetails Unavailable(HttpContext httpContext)
+    {
+        httpContext.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Service Unavailable",
+            Detail = $"The service is too busy to answer in time; retry in {BusyRetryAfterSeconds} s",
+        };
     }
 
     private static ProblemDetails TooManyRequests(HttpContext httpContext, RateLimitedException exception)

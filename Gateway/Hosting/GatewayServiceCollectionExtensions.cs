@@ -1,6 +1,7 @@
 using GrainChat.Gateway.Accounts;
 using GrainChat.Gateway.Activity;
 using GrainChat.Gateway.DirectMessages;
+using GrainChat.Gateway.Limits;
 using GrainChat.Gateway.Lobby;
 using GrainChat.Gateway.Messages;
 using GrainChat.Gateway.Metrics;
@@ -20,8 +21,9 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<BootstrapOptions>().Bind(builder.Configuration.GetSection(BootstrapOptions.SectionName));
         services.AddSingleton<AdminBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminBootstrap>());
-        services.AddOptions<SendRateOptions>().Bind(builder.Configuration.GetSection(SendRateOptions.SectionName));
-        services.AddSingleton<SendRateLimiter>();
+        services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection(RateLimitOptions.SectionName));
+        services.AddSingleton<ChatRateLimits>();
+        services.AddSingleton<LoginAddresses>();
         services.AddSingleton<MessageService>();
         services.AddSingleton<DirectMessageService>();
         services.AddSingleton<RoomService>();

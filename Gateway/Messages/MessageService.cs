@@ -1,20 +1,20 @@
 using GrainChat.Chat;
 using GrainChat.Gateway.Activity;
-using GrainChat.Gateway.Errors;
+using GrainChat.Gateway.Limits;
 using GrainChat.Runtime;
 
 namespace GrainChat.Gateway.Messages;
 
 /// <summary>
 /// Sending to a room and reading its history, for the REST endpoints and the hub alike. The rules of a message
-/// (membership, text, clientMessageId) are the room grain's; this adds the per-user send rate and reports what
-/// was stored.
+/// (membership, text, clientMessageId) are the room grain's; this adds the per-user send rate (a send the room
+/// then refuses has used its token too) and reports what was stored.
 /// </summary>
-internal sealed class MessageService(IGrainFactory grains, SendRateLimiter rateLimiter, ChatActivity activity)
+internal sealed class MessageService(IGrainFactory grains, ChatRateLimits limits, ChatActivity activity)
 {
     public async Task<PostResult> SendAsync(string sender, string roomId, string? text, string? clientMessageId)
     {
-        rateLimiter.ThrowIfOverRate(sender);
+        limits.Sends.ThrowIfOver(ChatKeys.UserKey(sender));
         var result = await grains.GetRoomGrain(roomId).PostAsync(sender, text!, clientMessageId);
         if (result.Created)
         {

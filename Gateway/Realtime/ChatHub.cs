@@ -3,6 +3,7 @@ using GrainChat.Chat;
 using GrainChat.Gateway.Activity;
 using GrainChat.Gateway.Auth;
 using GrainChat.Gateway.DirectMessages;
+using GrainChat.Gateway.Limits;
 using GrainChat.Gateway.Messages;
 using GrainChat.Gateway.Operators;
 using GrainChat.Gateway.Rooms;
@@ -26,6 +27,7 @@ internal sealed partial class ChatHub(
     ConnectionRegistry connections,
     StreamHubBridge bridge,
     ChatActivity activity,
+    ChatRateLimits limits,
     TimeProvider time,
     ILogger<ChatHub> logger) : Hub<IChatClient>
 {
@@ -115,6 +117,7 @@ internal sealed partial class ChatHub(
 
     public async Task<object> Message(JsonElement data)
     {
+        ThrowIfOverBroadcastLimits(data);
         await Clients.All.Message(new HubDataEvent(Username, data));
         activity.Traffic("message", Username, null, data.GetRawText());
         return new { status = "received", connectionId = Context.ConnectionId };
@@ -122,12 +125,25 @@ internal sealed partial class ChatHub(
 
     public async Task<object> Broadcast(JsonElement data)
     {
+        ThrowIfOverBroadcastLimits(data);
         await Clients.Others.Broadcast(new HubDataEvent(Username, data));
         activity.Traffic("broadcast", Username, null, data.GetRawText());
         return new { status = "broadcasted" };
     }
 
     private string Username => Context.User!.Username();
+
+    /// <summary><c>Message</c> and <c>Broadcast</c> reach every connection: a small payload, and a rate of their own.</summary>
+    private void ThrowIfOverBroadcastLimits(JsonElement data)
+    {
+        var size = data.ValueKind == JsonValueKind.Undefined ? 0 : System.Text.Encoding.UTF8.GetByteCount(data.GetRawText());
+        if (size > ChatLimits.BroadcastMaxBytes)
+        {
+            throw ChatException.Invalid($"A Message or Broadcast carries at most {ChatLimits.BroadcastMaxBytes / 1024} KB of data (this one: {size} bytes)", "data");
+        }
+
+        limits.Broadcasts.ThrowIfOver(ChatKeys.UserKey(Username));
+    }
 
     private ChatConnection Current =>
         connections.Find(Context.ConnectionId) ?? throw new HubException("This connection is closing.");

@@ -32,6 +32,10 @@ internal sealed class ChatHubFilter : IHubFilter
         {
             throw new HubException($"{exception.Message} (retryAfter={exception.RetryAfterSeconds})");
         }
+        catch (TimeoutException)
+        {
+            throw new HubException($"The service is too busy to answer in time (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
+        }
     }
 
     private static long ArgumentSize(object? argument) => argument switch

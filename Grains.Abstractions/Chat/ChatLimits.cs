@@ -14,6 +14,9 @@ public static class ChatLimits
     public const int ClientMessageIdMaxLength = 100;
     public const int HubFrameMaxBytes = 32 * 1024;
 
+    /// <summary>The data of one hub <c>Message</c> or <c>Broadcast</c>, which goes to every connection.</summary>
+    public const int BroadcastMaxBytes = 4 * 1024;
+
     private static readonly SearchValues<char> UsernameCharacters =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
 

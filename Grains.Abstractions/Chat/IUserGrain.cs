@@ -12,10 +12,15 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>Creates the account; <see cref="ChatErrorCode.Conflict"/> when the name is taken (in any letter case).</summary>
     Task<UserProfile> RegisterAsync(string username, string password);
 
-    /// <summary>Checks the password and opens a session; null for an unknown user or a wrong password alike.</summary>
-    Task<UserSession?> LoginAsync(string password);
+    /// <summary>
+    /// The profile when the password is right; null for an unknown user and a wrong password alike (both take
+    /// as long). Interleaves with the user's other calls, so a flood of wrong passwords never holds up the
+    /// user's own requests.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<UserProfile?> VerifyPasswordAsync(string password);
 
-    /// <summary>Opens a session without a password check (right after registration).</summary>
+    /// <summary>Opens a login session (after a password check, or right after registration); the oldest ends beyond the limit.</summary>
     Task<UserSession> OpenSessionAsync();
 
     [ReadOnly]

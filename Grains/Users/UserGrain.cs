@@ -54,17 +54,20 @@ public sealed class UserGrain(
         return Profile();
     }
 
-    public async Task<UserSession?> LoginAsync(string password)
+    // Interleaves (see IUserGrain): the slow hash check must not hold up the user's session checks and profile
+    // reads. It only reads the state record, which turns replace but never change in place.
+    public Task<UserProfile?> VerifyPasswordAsync(string password)
     {
         if (!user.RecordExists)
         {
             Hasher.VerifyHashedPassword("decoy", DecoyHash.Value, password ?? "");
             DeactivateOnIdle();
-            return null;
+            return Task.FromResult<UserProfile?>(null);
         }
 
-        var verdict = Hasher.VerifyHashedPassword(user.State.Username, user.State.PasswordHash, password ?? "");
-        return verdict == PasswordVerificationResult.Failed ? null : await OpenSessionAsync();
+        var state = user.State;
+        var verdict = Hasher.VerifyHashedPassword(state.Username, state.PasswordHash, password ?? "");
+        return Task.FromResult(verdict == PasswordVerificationResult.Failed ? null : Profile());
     }
 
     public async Task<UserSession> OpenSessionAsync()

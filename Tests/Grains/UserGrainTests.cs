@@ -16,13 +16,15 @@ public sealed class UserGrainTests : IAsyncLifetime
     public async Task DisposeAsync() => await _silo.DisposeAsync();
 
     [Fact]
-    public async Task Registering_lists_the_user_and_the_right_password_opens_an_active_session()
+    public async Task Registering_lists_the_user_and_after_the_right_password_a_session_opens_and_is_active()
     {
         await User("Alice").RegisterAsync("Alice", "password1");
 
-        var session = await User("alice").LoginAsync("password1");
+        var profile = await User("alice").VerifyPasswordAsync("password1");
+        var session = await User("alice").OpenSessionAsync();
 
-        Assert.Equal("Alice", session!.Username);
+        Assert.Equal("Alice", profile!.Username);
+        Assert.Equal("Alice", session.Username);
         Assert.True(await User("ALICE").IsSessionActiveAsync(session.SessionId));
         Assert.Contains(await _silo.Services.GetRequiredService<IUserDirectory>().ListAsync(), u => u.Username == "Alice");
     }
@@ -32,8 +34,8 @@ public sealed class UserGrainTests : IAsyncLifetime
     {
         await User("bob").RegisterAsync("bob", "password1");
 
-        Assert.Null(await User("bob").LoginAsync("password2"));
-        Assert.Null(await User("nobody").LoginAsync("password1"));
+        Assert.Null(await User("bob").VerifyPasswordAsync("password2"));
+        Assert.Null(await User("nobody").VerifyPasswordAsync("password1"));
     }
 
     [Fact]
@@ -44,7 +46,7 @@ public sealed class UserGrainTests : IAsyncLifetime
         var taken = await Assert.ThrowsAsync<ChatException>(() => User("CAROL").RegisterAsync("CAROL", "password2"));
 
         Assert.Equal(ChatErrorCode.Conflict, taken.Code);
-        Assert.NotNull(await User("carol").LoginAsync("password1"));
+        Assert.NotNull(await User("carol").VerifyPasswordAsync("password1"));
     }
 
     [Theory]

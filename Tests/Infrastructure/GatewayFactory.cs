@@ -45,6 +45,8 @@ public class GatewayFactory : WebApplicationFactory<Program>
         builder.UseSetting("GrainChat:Presence:GracePeriod", "00:00:01");
         builder.UseSetting("GrainChat:RateLimit:MessagesPerSecond", "1000");
         builder.UseSetting("GrainChat:RateLimit:Burst", "1000");
+        builder.UseSetting("GrainChat:RateLimit:LoginsPerMinutePerAddress", "100000");
+        builder.UseSetting("GrainChat:RateLimit:RegistrationsPerHourPerAddress", "100000");
         builder.UseSetting("GrainChat:Admins:0", AdminName);
         builder.UseSetting("GrainChat:Bootstrap:AdminPassword", AdminPassword);
         foreach (var (key, value) in Settings)
