@@ -31,7 +31,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ChatTraffic>();
         services.AddSingleton<IChatActivityObserver>(sp => sp.GetRequiredService<ChatTraffic>());
         services.AddLobby();
-        services.AddRealtime();
+        services.AddRealtime(builder.Configuration);
         return builder;
     }
 

@@ -10,6 +10,7 @@ using GrainChat.Gateway.Rooms;
 using GrainChat.Runtime;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace GrainChat.Gateway.Realtime;
 
@@ -28,6 +29,7 @@ internal sealed partial class ChatHub(
     StreamHubBridge bridge,
     ChatActivity activity,
     ChatRateLimits limits,
+    IOptions<ConnectionLimitOptions> connectionLimits,
     TimeProvider time,
     ILogger<ChatHub> logger) : Hub<IChatClient>
 {
@@ -40,16 +42,31 @@ internal sealed partial class ChatHub(
         var user = Context.User!;
         var username = user.Username();
         var http = Context.GetHttpContext();
-        var connection = new ChatConnection(Context, username, ChatKeys.UserKey(username), user.SessionIdOf(), http?.Connection.RemoteIpAddress?.ToString(), time.GetUtcNow(), user.IsAdmin());
+        var connection = new ChatConnection(Context, username, ChatKeys.UserKey(username), user.SessionIdOf(), http?.Connection.RemoteIpAddress?.ToString(), time.GetUtcNow(), user.IsAdmin())
+        {
+            SessionCheckedAt = time.GetTimestamp(),
+        };
         connections.Add(connection);
         try
         {
+            if (connections.CountOfUser(connection.UserKey) > connectionLimits.Value.ConnectionsPerUser)
+            {
+                throw new HubException($"A user may hold at most {connectionLimits.Value.ConnectionsPerUser} connections at once; close one first");
+            }
+
             if (connection.IsAdmin)
             {
                 await Groups.AddToGroupAsync(Context.ConnectionId, OperatorEvents.Group);
             }
 
             await bridge.FollowUserAsync(connection);
+
+            // A logout between the token check and here was announced before this connection listened: ask.
+            if (!await grains.GetUserGrain(username).IsSessionActiveAsync(connection.SessionId))
+            {
+                throw new HubException("Your session has ended; sign in again");
+            }
+
             await grains.GetPresenceGrain(username).ConnectedAsync(Context.ConnectionId, connection.SessionId);
             var profile = await grains.GetUserGrain(username).GetProfileAsync();
             foreach (var roomId in profile?.Rooms ?? [])
@@ -57,12 +74,16 @@ internal sealed partial class ChatHub(
                 await bridge.FollowRoomAsync(connection, roomId);
             }
         }
-        finally
+        catch
         {
-            // Announced even when following failed: the close that follows is announced too.
-            await activity.ConnectionOpenedAsync(connection.ToView());
+            // SignalR does not call OnDisconnectedAsync when this throws: undo everything here.
+            connections.Remove(Context.ConnectionId);
+            await bridge.ForgetAsync(connection);
+            await grains.GetPresenceGrain(username).DisconnectedAsync(Context.ConnectionId);
+            throw;
         }
 
+        await activity.ConnectionOpenedAsync(connection.ToView());
         LogConnected(logger, Context.ConnectionId, username);
     }
 

@@ -41,6 +41,8 @@ internal sealed class ConnectionRegistry
 
     public ChatConnection? Find(string connectionId) => _connections.GetValueOrDefault(connectionId);
 
+    public int CountOfUser(string userKey) => _connections.Values.Count(c => string.Equals(c.UserKey, userKey, StringComparison.Ordinal));
+
     public IEnumerable<ChatConnection> OfUser(string userKey) =>
         _connections.Values.Where(c => string.Equals(c.UserKey, userKey, StringComparison.Ordinal));
 }
@@ -49,6 +51,7 @@ internal sealed class ConnectionRegistry
 internal sealed class ChatConnection(HubCallerContext context, string username, string userKey, string sessionId, string? clientIp, DateTimeOffset connectedAt, bool isAdmin)
 {
     private readonly HashSet<string> _rooms = new(StringComparer.Ordinal);
+    private volatile bool _revoked;
 
     public HubCallerContext Context { get; } = context;
 
@@ -65,6 +68,19 @@ internal sealed class ChatConnection(HubCallerContext context, string username, 
     public DateTimeOffset ConnectedAt { get; } = connectedAt;
 
     public bool IsAdmin { get; } = isAdmin;
+
+    /// <summary>Its login session has ended (logout or eviction): nothing more is accepted from it.</summary>
+    public bool IsRevoked => _revoked;
+
+    /// <summary>When the session was last confirmed live (a <see cref="TimeProvider"/> timestamp; 0 = at connect).</summary>
+    public long SessionCheckedAt { get; set; }
+
+    /// <summary>Marks the session ended and closes the connection.</summary>
+    public void Revoke()
+    {
+        _revoked = true;
+        Context.Abort();
+    }
 
     public string[] Rooms
     {

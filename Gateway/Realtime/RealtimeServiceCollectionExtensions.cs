@@ -8,13 +8,15 @@ internal static class RealtimeServiceCollectionExtensions
     /// <summary>Hard cap of a hub frame at the transport; frames over the 32 KB rule but under this get a HubException instead of a closed connection.</summary>
     private const long TransportFrameCap = 1024 * 1024;
 
-    public static IServiceCollection AddRealtime(this IServiceCollection services)
+    public static IServiceCollection AddRealtime(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<ConnectionLimitOptions>().Bind(configuration.GetSection(ConnectionLimitOptions.SectionName));
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<StreamHubBridge>();
         services.AddSignalR(options =>
         {
             options.MaximumReceiveMessageSize = TransportFrameCap;
+            options.AddFilter<LiveSessionHubFilter>();
             options.AddFilter<ChatHubFilter>();
         });
 

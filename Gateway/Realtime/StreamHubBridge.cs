@@ -146,14 +146,14 @@ internal sealed partial class StreamHubBridge(
                 foreach (var connection in connections.OfUser(ChatKeys.UserKey(revoked.Username)).Where(c => string.Equals(c.SessionId, revoked.SessionId, StringComparison.Ordinal)))
                 {
                     LogClosingRevoked(logger, connection.ConnectionId, connection.Username);
-                    connection.Context.Abort();
+                    connection.Revoke();
                 }
 
                 break;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Closing connection {ConnectionId} of {Username}: its session was logged out")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closing connection {ConnectionId} of {Username}: its session has ended")]
     private static partial void LogClosingRevoked(ILogger logger, string connectionId, string username);
 
     private sealed class Subscription(Task<Func<Task>> live)

@@ -74,8 +74,15 @@ public sealed class UserGrain(
     {
         EnsureRegistered();
         var sessionId = Guid.NewGuid().ToString("N");
+        var evicted = user.State.Sessions.SkipLast(MaxSessionsPerUser - 1).ToArray();
         user.State = user.State with { Sessions = [.. user.State.Sessions.TakeLast(MaxSessionsPerUser - 1), sessionId] };
         await user.WriteOverAsync();
+        foreach (var ended in evicted)
+        {
+            // As at logout: the evicted session's connections are told to close.
+            await UserStream().OnNextAsync(new SessionRevoked(user.State.Username, ended));
+        }
+
         return new UserSession(user.State.Username, sessionId);
     }
 

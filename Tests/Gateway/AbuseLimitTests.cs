@@ -4,6 +4,7 @@ using System.Text.Json;
 using GrainChat.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrainChat.Tests.Gateway;
 
@@ -18,6 +19,7 @@ public sealed class LowLimitGatewayFactory : GatewayFactory
         ["GrainChat:RateLimit:RegistrationsPerHourPerAddress"] = "3",
         ["GrainChat:RateLimit:BroadcastsPerSecond"] = "1",
         ["GrainChat:RateLimit:BroadcastBurst"] = "2",
+        ["GrainChat:Limits:ConnectionsPerUser"] = "2",
     };
 }
 
@@ -105,6 +107,28 @@ public sealed class AbuseLimitTests(LowLimitGatewayFactory gateway) : IClassFixt
         Assert.Contains("retryAfter=", limited.Message, StringComparison.Ordinal);
         Assert.Equal(HubConnectionState.Connected, hub.State);
     }
+
+    [Fact]
+    public async Task A_connection_over_the_per_user_cap_is_refused_and_leaves_nothing_behind()
+    {
+        await using var alice = await ChatClient.RegisterAsync(gateway);
+        var first = await alice.ConnectAsync();
+        await alice.ConnectAsync();
+
+        // The handshake completes before the hub's connect code runs; refusing it there closes the connection.
+        var third = await alice.ConnectAsync();
+        await Eventually.TrueAsync(() => third.State == HubConnectionState.Disconnected, ChatClient.WaitLimit, "the third connection is closed");
+        await first.DisposeAsync();
+
+        // Had the refused connection stayed registered, the user would still hold two and this would be refused too.
+        await Eventually.TrueAsync(() => Connections(alice.Username) == 1, ChatClient.WaitLimit);
+        var again = await alice.ConnectAsync();
+        Assert.Equal(HubConnectionState.Connected, again.State);
+        Assert.Equal(2, Connections(alice.Username));
+    }
+
+    private int Connections(string username) =>
+        gateway.Services.GetRequiredService<GrainChat.Gateway.Realtime.ConnectionRegistry>().CountOfUser(username.ToLowerInvariant());
 
     private static string NewAddress() => $"10.{Random.Shared.Next(256)}.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}";
 

@@ -1,7 +1,10 @@
+using System.Net;
+using GrainChat.Chat;
 using System.Text.Json;
 using GrainChat.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrainChat.Tests.Gateway;
 
@@ -144,6 +147,28 @@ public sealed class HubTests(GatewayFactory gateway) : IClassFixture<GatewayFact
         await closed.Task.WaitAsync(ChatClient.WaitLimit);
         await alice.WaitForEventAsync("PresenceChanged", e => e.GetProperty("username").GetString() == bob.Username && !e.GetProperty("online").GetBoolean());
         await Assert.ThrowsAnyAsync<Exception>(() => bob.ConnectAsync());
+    }
+
+    [Fact]
+    public async Task A_session_evicted_by_newer_logins_loses_its_connections_and_its_token()
+    {
+        await using var bob = await ChatClient.RegisterAsync(gateway);
+        var hub = await bob.ConnectAsync();
+        var closed = new TaskCompletionSource();
+        hub.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        var user = gateway.Services.GetRequiredService<GrainChat.Runtime.IGrainFactory>().GetUserGrain(bob.Username);
+
+        for (var i = 0; i < GrainChat.Grains.Users.UserGrain.MaxSessionsPerUser; i++)
+        {
+            await user.OpenSessionAsync();
+        }
+
+        await closed.Task.WaitAsync(ChatClient.WaitLimit);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await bob.Http.GetAsync("/api/me")).StatusCode);
     }
 
     [Fact]
