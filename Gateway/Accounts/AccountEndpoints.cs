@@ -72,12 +72,9 @@ internal static class AccountEndpoints
         return TypedResults.Ok(new LoginResponse("success", tokens.Issue(session), new UserSummary(profile.Username, profile.CreatedAt)));
     }
 
-    /// <summary>The session ends (its token stops working, its connections close) and its connections stop counting for presence.</summary>
-    private static async Task<Ok<MessageResponse>> LogoutAsync(ClaimsPrincipal principal, IGrainFactory grains)
+    private static async Task<Ok<MessageResponse>> LogoutAsync(ClaimsPrincipal principal, SessionEnder sessions)
     {
-        var (username, sessionId) = (principal.Username(), principal.SessionIdOf());
-        await grains.GetUserGrain(username).LogoutAsync(sessionId);
-        await grains.GetPresenceGrain(username).SessionEndedAsync(sessionId);
+        await sessions.EndAsync(principal.Username(), principal.SessionIdOf());
         return TypedResults.Ok(new MessageResponse("Logged out"));
     }
 

@@ -31,7 +31,7 @@ internal static class AuthExtensions
                             context.Token = token.ToString();
                         }
                         else if (request.Headers.Authorization.Count == 0 && request.Cookies.TryGetValue(ChatClaims.TokenCookie, out var cookie)
-                            && Under(request.Path, sources.CookiePaths))
+                            && Under(request.Path, sources.CookiePaths) && CookieOrigin.IsAcceptable(request))
                         {
                             context.Token = cookie;
                         }

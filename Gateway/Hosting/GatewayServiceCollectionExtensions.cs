@@ -20,6 +20,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ChatActivity>();
         services.AddOptions<BootstrapOptions>().Bind(builder.Configuration.GetSection(BootstrapOptions.SectionName));
         services.AddSingleton<AdminBootstrap>();
+        services.AddSingleton<SessionEnder>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminBootstrap>());
         services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection(RateLimitOptions.SectionName));
         services.AddSingleton<ChatRateLimits>();

@@ -1,3 +1,4 @@
+using GrainChat.Gateway.Accounts;
 using GrainChat.Gateway.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -57,8 +58,14 @@ internal static class DashboardEndpoints
         return TypedResults.NoContent();
     }
 
-    private static NoContent SignOut(HttpContext context)
+    /// <summary>Removes the cookie and ends the session its token belonged to, so a copy of the cookie is worth nothing.</summary>
+    private static async Task<NoContent> SignOut(HttpContext context, SessionEnder sessions)
     {
+        if (context.User.Identity?.IsAuthenticated == true)
+        {
+            await sessions.EndAsync(context.User.Username(), context.User.SessionIdOf());
+        }
+
         context.Response.Cookies.Delete(ChatClaims.TokenCookie, new CookieOptions { Path = "/" });
         return TypedResults.NoContent();
     }

@@ -85,6 +85,71 @@ public sealed partial class OperatorTests(GatewayFactory gateway) : IClassFixtur
         Assert.Equal(HttpStatusCode.Unauthorized, notOperatorRoute.StatusCode);
     }
 
+    [Theory]
+    [InlineData("http://evil.example")]
+    [InlineData(null)]
+    public async Task A_state_change_carried_by_the_cookie_alone_from_another_site_is_refused(string? origin)
+    {
+        var browser = await DashboardBrowserAsync();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/admin/logs/clear");
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        var response = await browser.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_state_change_with_the_cookie_from_the_dashboards_own_origin_is_accepted()
+    {
+        var browser = await DashboardBrowserAsync();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/admin/logs/clear");
+        request.Headers.Add("Origin", gateway.ServerAddress.GetLeftPart(UriPartial.Authority));
+
+        var response = await browser.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Signing_out_of_the_dashboard_ends_the_cookies_session()
+    {
+        await using var admin = await Admin();
+        var browser = await DashboardBrowserAsync(admin);
+        var signOut = new HttpRequestMessage(HttpMethod.Post, "/dashboard/signout");
+        signOut.Headers.Add("Origin", gateway.ServerAddress.GetLeftPart(UriPartial.Authority));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await browser.SendAsync(signOut)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/admin/grains")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await admin.Http.GetAsync("/api/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Behind_an_https_proxy_the_dashboard_cookie_is_secure()
+    {
+        await using var admin = await Admin();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/dashboard/session");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+
+        var cookie = (await admin.Http.SendAsync(request)).Headers.GetValues("Set-Cookie").Single();
+
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A client holding only the dashboard cookie, as a browser would.</summary>
+    private async Task<HttpClient> DashboardBrowserAsync(ChatClient? admin = null)
+    {
+        admin ??= await Admin();
+        var cookie = (await admin.Http.PostAsync("/dashboard/session", null)).Headers.GetValues("Set-Cookie").Single();
+        var browser = gateway.CreateClient();
+        browser.DefaultRequestHeaders.Add("Cookie", cookie.Split(';')[0]);
+        return browser;
+    }
+
     [Fact]
     public async Task Admins_see_connections_arrive_and_a_disconnect_really_closes_the_connection()
     {
