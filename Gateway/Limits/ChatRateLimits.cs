@@ -13,6 +13,8 @@ internal sealed class ChatRateLimits
         LoginsByAddress = new KeyedRateLimiter(
             "Too many login attempts from this address", settings.LoginsPerMinutePerAddress, settings.LoginsPerMinutePerAddress, TimeSpan.FromMinutes(1), time);
         FailedLoginsByUsername = new KeyedRateLimiter("Too many failed logins for this username", settings.FailedLoginsPerUsername, 1, settings.FailedLoginRefill, time);
+        RoomCreations = new KeyedRateLimiter("Too many rooms created", settings.RoomsCreatedPerHour, settings.RoomsCreatedPerHour, TimeSpan.FromHours(1), time);
+        JoinsAndLeaves = new KeyedRateLimiter("Too many joins and leaves", settings.JoinsPerMinute, settings.JoinsPerMinute, TimeSpan.FromMinutes(1), time);
         RegistrationsByAddress = new KeyedRateLimiter(
             "Too many registrations from this address", settings.RegistrationsPerHourPerAddress, settings.RegistrationsPerHourPerAddress, TimeSpan.FromHours(1), time);
     }
@@ -28,6 +30,12 @@ internal sealed class ChatRateLimits
 
     /// <summary>Per user key; only failures take a token.</summary>
     public KeyedRateLimiter FailedLoginsByUsername { get; }
+
+    /// <summary>Per user key.</summary>
+    public KeyedRateLimiter RoomCreations { get; }
+
+    /// <summary>Per user key.</summary>
+    public KeyedRateLimiter JoinsAndLeaves { get; }
 
     /// <summary>Per client address.</summary>
     public KeyedRateLimiter RegistrationsByAddress { get; }

@@ -26,6 +26,12 @@ internal sealed class RateLimitOptions
 
     public TimeSpan FailedLoginRefill { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Rooms one user may create per hour.</summary>
+    public int RoomsCreatedPerHour { get; set; } = 20;
+
+    /// <summary>Joins and leaves (together) per user per minute: each rewrites member lists and refreshes every member's sidebar.</summary>
+    public int JoinsPerMinute { get; set; } = 30;
+
     /// <summary>Accounts registered per client address per hour.</summary>
     public int RegistrationsPerHourPerAddress { get; set; } = 20;
 }

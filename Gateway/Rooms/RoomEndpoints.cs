@@ -1,8 +1,6 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using GrainChat.Chat;
 using GrainChat.Gateway.Auth;
-using GrainChat.Runtime;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GrainChat.Gateway.Rooms;
@@ -25,11 +23,10 @@ internal static class RoomEndpoints
     private static async Task<Ok<IReadOnlyList<RoomSummary>>> ListAsync(bool? joined, ClaimsPrincipal principal, RoomService rooms) =>
         TypedResults.Ok(await rooms.ListAsync(principal.Username(), joinedOnly: joined == true));
 
-    private static async Task<Created<RoomSummary>> CreateAsync(CreateRoomRequest body, ClaimsPrincipal principal, IGrainFactory grains)
+    private static async Task<Created<RoomSummary>> CreateAsync(CreateRoomRequest body, ClaimsPrincipal principal, RoomService rooms)
     {
-        var roomId = RandomNumberGenerator.GetHexString(16, lowercase: true);
-        var room = await grains.GetRoomGrain(roomId).CreateAsync(body.RoomName!, principal.Username());
-        return TypedResults.Created($"/api/rooms/{roomId}", room.ToSummary());
+        var room = await rooms.CreateAsync(principal.Username(), body.RoomName!);
+        return TypedResults.Created($"/api/rooms/{room.RoomId}", room.ToSummary());
     }
 
     private static async Task<Ok<RoomDetails>> GetAsync(string roomId, ClaimsPrincipal principal, RoomService rooms) =>

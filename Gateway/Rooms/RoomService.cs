@@ -1,5 +1,7 @@
 using GrainChat.Chat;
+using System.Security.Cryptography;
 using GrainChat.Gateway.Activity;
+using GrainChat.Gateway.Limits;
 using GrainChat.Gateway.Presence;
 using GrainChat.Runtime;
 using GrainChat.Storage;
@@ -7,7 +9,7 @@ using GrainChat.Storage;
 namespace GrainChat.Gateway.Rooms;
 
 /// <summary>Room actions shared by the REST endpoints and the hub. The rules (who may join, who is a member) are the room grain's.</summary>
-internal sealed class RoomService(IGrainFactory grains, IRoomDirectory directory, PresenceService presence, ChatActivity activity)
+internal sealed class RoomService(IGrainFactory grains, IRoomDirectory directory, PresenceService presence, ChatRateLimits limits, ChatActivity activity)
 {
     /// <summary>Every listed room, or (<paramref name="joinedOnly"/>) those the user is a member of.</summary>
     public async Task<IReadOnlyList<RoomSummary>> ListAsync(string username, bool joinedOnly)
@@ -45,8 +47,15 @@ internal sealed class RoomService(IGrainFactory grains, IRoomDirectory directory
     public async Task<IReadOnlyList<MemberPresence>> MembersAsync(string username, string roomId) =>
         await presence.WithPresenceAsync(await grains.GetRoomGrain(roomId).GetMembersAsync(username));
 
+    public async Task<RoomInfo> CreateAsync(string username, string roomName)
+    {
+        limits.RoomCreations.ThrowIfOver(ChatKeys.UserKey(username));
+        return await grains.GetRoomGrain(RandomNumberGenerator.GetHexString(16, lowercase: true)).CreateAsync(roomName, username);
+    }
+
     public async Task<RoomInfo> JoinAsync(string username, string roomId)
     {
+        limits.JoinsAndLeaves.ThrowIfOver(ChatKeys.UserKey(username));
         var room = await grains.GetRoomGrain(roomId).JoinAsync(username);
         activity.Traffic("join", username, roomId, null);
         return room;
@@ -54,6 +63,7 @@ internal sealed class RoomService(IGrainFactory grains, IRoomDirectory directory
 
     public async Task LeaveAsync(string username, string roomId)
     {
+        limits.JoinsAndLeaves.ThrowIfOver(ChatKeys.UserKey(username));
         await grains.GetRoomGrain(roomId).LeaveAsync(username);
         activity.Traffic("leave", username, roomId, null);
     }

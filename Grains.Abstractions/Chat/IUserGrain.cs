@@ -33,7 +33,11 @@ public interface IUserGrain : IGrainWithStringKey
     [ReadOnly]
     Task<UserProfile?> GetProfileAsync();
 
+    /// <summary>Adds a room the user has become a member of; <see cref="ChatErrorCode.Conflict"/> when they hold the most rooms allowed.</summary>
     Task AddRoomAsync(string roomId);
+
+    /// <summary>As <see cref="AddRoomAsync"/>, for a room the user creates: also counted against the rooms they may ever create.</summary>
+    Task AddCreatedRoomAsync(string roomId);
 
     Task RemoveRoomAsync(string roomId);
 

@@ -11,6 +11,9 @@ public interface IRoomDirectory
     /// <summary>Adds a room; false when its name (case-insensitively) or id is taken.</summary>
     Task<bool> TryAddAsync(RoomSummary room);
 
+    /// <summary>Takes back a room whose creation did not complete.</summary>
+    Task RemoveAsync(string roomId);
+
     Task SetMemberCountAsync(string roomId, int memberCount);
 
     /// <summary>Every listed room, oldest first.</summary>

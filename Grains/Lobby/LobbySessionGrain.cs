@@ -64,10 +64,11 @@ public sealed class LobbySessionGrain(
             throw ChatException.Conflict($"Session '{session.State.Room}' is full");
         }
 
+        // The room first: if it refuses the player (their own caps), the session has not changed.
+        await Room().SetSessionMemberAsync(username, isMember: true);
         var players = session.State.Players.Append(username).ToArray();
         var full = players.Length == session.State.MaxPlayers;
         session.State = session.State with { Players = players, State = full ? SessionState.Active : SessionState.Pending };
-        await Room().SetSessionMemberAsync(username, isMember: true);
         if (full)
         {
             await SetPlayersStateAsync(PlayerState.Playing);

@@ -4,6 +4,7 @@ using GrainChat.Runtime;
 using GrainChat.Runtime.Streams;
 using GrainChat.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GrainChat.Grains.Rooms;
 
@@ -19,6 +20,7 @@ public sealed partial class RoomGrain(
     IMessageLog log,
     IMessageHistory history,
     IRoomDirectory directory,
+    IOptions<MembershipLimits> limits,
     TimeProvider time,
     ILogger<RoomGrain> logger) : Grain, IRoomGrain
 {
@@ -56,9 +58,20 @@ public sealed partial class RoomGrain(
             throw ChatException.Conflict($"Room name '{name}' is already taken", "roomName");
         }
 
+        try
+        {
+            // The creator's grain holds their caps (rooms held, rooms ever created).
+            await GrainFactory.GetUserGrain(creator).AddCreatedRoomAsync(GrainKey);
+        }
+        catch (ChatException)
+        {
+            await directory.RemoveAsync(GrainKey);
+            DeactivateOnIdle();
+            throw;
+        }
+
         room.State = new RoomState { RoomName = name, CreatedBy = creator, CreatedAt = createdAt, Members = [creator] };
         await room.WriteStateAsync();
-        await GrainFactory.GetUserGrain(creator).AddRoomAsync(GrainKey);
         return Info();
     }
 
@@ -100,9 +113,14 @@ public sealed partial class RoomGrain(
             return;
         }
 
-        room.State = room.State with { Members = isMember ? [.. room.State.Members, username] : Without(username) };
-        await room.WriteStateAsync();
-        await AnnounceMembershipAsync(username, isMember);
+        if (isMember)
+        {
+            await AddMemberAsync(username);
+        }
+        else
+        {
+            await RemoveMemberAsync(username);
+        }
     }
 
     public Task<RoomInfo> GetInfoAsync()
@@ -135,10 +153,13 @@ public sealed partial class RoomGrain(
         EnsureOpenMembership(joining: true);
         if (!IsMember(username))
         {
-            room.State = room.State with { Members = [.. room.State.Members, username] };
-            await room.WriteStateAsync();
+            if (room.State.Members.Count >= limits.Value.MembersPerRoom)
+            {
+                throw ChatException.Conflict($"Room '{room.State.RoomName}' is full: it has {limits.Value.MembersPerRoom} members, the most allowed");
+            }
+
+            await AddMemberAsync(username);
             await directory.SetMemberCountAsync(GrainKey, room.State.Members.Count);
-            await AnnounceMembershipAsync(username, isMember: true);
         }
 
         return Info();
@@ -150,10 +171,8 @@ public sealed partial class RoomGrain(
         EnsureOpenMembership(joining: false);
         if (IsMember(username))
         {
-            room.State = room.State with { Members = Without(username) };
-            await room.WriteStateAsync();
+            await RemoveMemberAsync(username);
             await directory.SetMemberCountAsync(GrainKey, room.State.Members.Count);
-            await AnnounceMembershipAsync(username, isMember: false);
         }
     }
 
@@ -212,20 +231,22 @@ public sealed partial class RoomGrain(
         }
     }
 
-    /// <summary>The member's user grain follows the change; the room's members hear of it (a leaver before leaving).</summary>
-    private async Task AnnounceMembershipAsync(string username, bool isMember)
+    /// <summary>The user's grain first, so that a user at their own cap changes nothing here; then the members hear of it.</summary>
+    private async Task AddMemberAsync(string username)
     {
-        var user = GrainFactory.GetUserGrain(username);
-        if (isMember)
-        {
-            await user.AddRoomAsync(GrainKey);
-            await RoomStream().OnNextAsync(new UserJoined(GrainKey, username));
-        }
-        else
-        {
-            await RoomStream().OnNextAsync(new UserLeft(GrainKey, username));
-            await user.RemoveRoomAsync(GrainKey);
-        }
+        await GrainFactory.GetUserGrain(username).AddRoomAsync(GrainKey);
+        room.State = room.State with { Members = [.. room.State.Members, username] };
+        await room.WriteStateAsync();
+        await RoomStream().OnNextAsync(new UserJoined(GrainKey, username));
+    }
+
+    /// <summary>The members hear of it while the leaver still follows the room; then the user's grain lets go.</summary>
+    private async Task RemoveMemberAsync(string username)
+    {
+        room.State = room.State with { Members = Without(username) };
+        await room.WriteStateAsync();
+        await RoomStream().OnNextAsync(new UserLeft(GrainKey, username));
+        await GrainFactory.GetUserGrain(username).RemoveRoomAsync(GrainKey);
     }
 
     private IAsyncStream<RoomEvent> RoomStream() =>

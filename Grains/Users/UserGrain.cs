@@ -3,6 +3,7 @@ using GrainChat.Runtime;
 using GrainChat.Runtime.Streams;
 using GrainChat.Storage;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace GrainChat.Grains.Users;
 
@@ -14,6 +15,7 @@ namespace GrainChat.Grains.Users;
 public sealed class UserGrain(
     [PersistentState("user")] IPersistentState<UserState> user,
     IUserDirectory directory,
+    IOptions<MembershipLimits> limits,
     TimeProvider time) : Grain, IUserGrain
 {
     /// <summary>Sessions kept per user; opening one more ends the oldest.</summary>
@@ -99,12 +101,26 @@ public sealed class UserGrain(
 
     public Task<UserProfile?> GetProfileAsync() => Task.FromResult(user.RecordExists ? Profile() : null);
 
-    public async Task AddRoomAsync(string roomId)
+    public Task AddRoomAsync(string roomId) => AddRoomAsync(roomId, created: false);
+
+    public Task AddCreatedRoomAsync(string roomId) => AddRoomAsync(roomId, created: true);
+
+    private async Task AddRoomAsync(string roomId, bool created)
     {
         EnsureRegistered();
         if (!user.State.Rooms.Contains(roomId, StringComparer.Ordinal))
         {
-            user.State = user.State with { Rooms = [.. user.State.Rooms, roomId] };
+            if (user.State.Rooms.Count >= limits.Value.RoomsPerUser)
+            {
+                throw ChatException.Conflict($"You are in {limits.Value.RoomsPerUser} rooms, the most allowed; leave one first");
+            }
+
+            if (created && user.State.RoomsCreated >= limits.Value.RoomsCreatedPerUser)
+            {
+                throw ChatException.Conflict($"You have created {limits.Value.RoomsCreatedPerUser} rooms, the most allowed");
+            }
+
+            user.State = user.State with { Rooms = [.. user.State.Rooms, roomId], RoomsCreated = user.State.RoomsCreated + (created ? 1 : 0) };
             await user.WriteOverAsync();
         }
 
@@ -166,4 +182,7 @@ public sealed record UserState
     public IReadOnlyList<DirectConversationRef> DirectConversations { get; init; } = [];
 
     public IReadOnlyList<string> Sessions { get; init; } = [];
+
+    /// <summary>Rooms this user has created, ever (capped by <see cref="MembershipLimits.RoomsCreatedPerUser"/>).</summary>
+    public int RoomsCreated { get; init; }
 }

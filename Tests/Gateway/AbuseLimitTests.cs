@@ -20,6 +20,8 @@ public sealed class LowLimitGatewayFactory : GatewayFactory
         ["GrainChat:RateLimit:BroadcastsPerSecond"] = "1",
         ["GrainChat:RateLimit:BroadcastBurst"] = "2",
         ["GrainChat:Limits:ConnectionsPerUser"] = "2",
+        ["GrainChat:RateLimit:RoomsCreatedPerHour"] = "2",
+        ["GrainChat:RateLimit:JoinsPerMinute"] = "3",
     };
 }
 
@@ -125,6 +127,35 @@ public sealed class AbuseLimitTests(LowLimitGatewayFactory gateway) : IClassFixt
         var again = await alice.ConnectAsync();
         Assert.Equal(HubConnectionState.Connected, again.State);
         Assert.Equal(2, Connections(alice.Username));
+    }
+
+    [Fact]
+    public async Task Rooms_created_per_hour_are_limited_per_user()
+    {
+        await using var alice = await ChatClient.RegisterAsync(gateway);
+        await alice.CreateRoomAsync();
+        await alice.CreateRoomAsync();
+
+        var third = await alice.Http.PostAsJsonAsync("/api/rooms", new { roomName = ChatClient.UniqueName("r") });
+
+        await AccountApiTests.AssertProblem(third, HttpStatusCode.TooManyRequests, "rooms created");
+    }
+
+    [Fact]
+    public async Task Joins_and_leaves_are_limited_per_user_over_rest_and_hub()
+    {
+        await using var owner = await ChatClient.RegisterAsync(gateway);
+        await using var bob = await ChatClient.RegisterAsync(gateway);
+        var roomId = await owner.CreateRoomAsync();
+        var hub = await bob.ConnectAsync();
+
+        await bob.JoinAsync(roomId);
+        Assert.Equal(HttpStatusCode.OK, (await bob.Http.PostAsync($"/api/rooms/{roomId}/leave", null)).StatusCode);
+        await hub.InvokeAsync<JsonElement>("JoinRoom", roomId);
+
+        var limited = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<JsonElement>("LeaveRoom", roomId));
+        Assert.Contains("retryAfter=", limited.Message, StringComparison.Ordinal);
+        await AccountApiTests.AssertProblem(await bob.Http.PostAsync($"/api/rooms/{roomId}/leave", null), HttpStatusCode.TooManyRequests);
     }
 
     private int Connections(string username) =>

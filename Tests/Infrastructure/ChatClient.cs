@@ -44,7 +44,12 @@ public sealed class ChatClient : IAsyncDisposable
     public static async Task<ChatClient> RegisterAsync(GatewayFactory gateway, string? username = null, string password = "correct horse")
     {
         username ??= UniqueName();
-        var response = await gateway.CreateClient().PostAsJsonAsync("/api/register", new { username, password });
+
+        // Each test user registers from an address of its own, as real users do, so per-address limits never
+        // mix unrelated tests.
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/register") { Content = JsonContent.Create(new { username, password }) };
+        request.Headers.Add("X-Forwarded-For", $"10.{Random.Shared.Next(256)}.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}");
+        var response = await gateway.CreateClient().SendAsync(request);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return new ChatClient(gateway, username, body.GetProperty("token").GetString()!);

@@ -16,9 +16,14 @@ public static class ChatSilo
 {
     public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(20);
 
-    public static Task<TestSilo> StartAsync(TimeSpan? presenceGracePeriod = null)
+    public static Task<TestSilo> StartAsync(TimeSpan? presenceGracePeriod = null, IReadOnlyDictionary<string, string?>? more = null)
     {
         var settings = Settings(presenceGracePeriod);
+        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         return TestSilo.StartMemoryAsync(values => Copy(settings, values), services => AddChatGrains(services, settings));
     }
 

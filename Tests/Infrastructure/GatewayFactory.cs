@@ -47,6 +47,8 @@ public class GatewayFactory : WebApplicationFactory<Program>
         builder.UseSetting("GrainChat:RateLimit:Burst", "1000");
         builder.UseSetting("GrainChat:RateLimit:LoginsPerMinutePerAddress", "100000");
         builder.UseSetting("GrainChat:RateLimit:RegistrationsPerHourPerAddress", "100000");
+        builder.UseSetting("GrainChat:RateLimit:RoomsCreatedPerHour", "100000");
+        builder.UseSetting("GrainChat:RateLimit:JoinsPerMinute", "100000");
         builder.UseSetting("GrainChat:Admins:0", AdminName);
         builder.UseSetting("GrainChat:Bootstrap:AdminPassword", AdminPassword);
         foreach (var (key, value) in Settings)

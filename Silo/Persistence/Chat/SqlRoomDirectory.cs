@@ -28,6 +28,15 @@ public sealed class SqlRoomDirectory(SqlDialect dialect) : IRoomDirectory
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, CancellationToken.None);
 
+    public Task RemoveAsync(string roomId) =>
+        dialect.WriteAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM rooms WHERE room_id = @id";
+            command.AddParameter("id", roomId);
+            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, CancellationToken.None);
+
     public Task SetMemberCountAsync(string roomId, int memberCount) =>
         dialect.WriteAsync(async (connection, ct) =>
         {
