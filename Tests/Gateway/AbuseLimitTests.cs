@@ -193,10 +193,18 @@ public sealed class GrainTimeoutTests(ImpatientGatewayFactory gateway) : IClassF
     [Fact]
     public async Task A_grain_call_that_times_out_is_a_503_with_retry_after_not_a_500()
     {
-        // Registration hashes a password (tens of milliseconds): far longer than the 1 ms call timeout.
-        var response = await gateway.CreateClient().PostAsJsonAsync("/api/register", new { username = ChatClient.UniqueName(), password = "correct horse" });
+        // Registration hashes a password (tens of milliseconds), far longer than the 1 ms call timeout; the
+        // collector that answers late calls runs every 10 ms, so on a busy machine one attempt may still slip
+        // through: a few attempts, and never a 500.
+        var statuses = new List<HttpResponseMessage>();
+        for (var i = 0; i < 10 && !statuses.Any(r => r.StatusCode == HttpStatusCode.ServiceUnavailable); i++)
+        {
+            statuses.Add(await gateway.CreateClient().PostAsJsonAsync("/api/register", new { username = ChatClient.UniqueName(), password = "correct horse" }));
+        }
 
-        await AccountApiTests.AssertProblem(response, HttpStatusCode.ServiceUnavailable, "retry");
-        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        Assert.DoesNotContain(statuses, r => (int)r.StatusCode >= 500 && r.StatusCode != HttpStatusCode.ServiceUnavailable);
+        var unavailable = statuses.Last();
+        await AccountApiTests.AssertProblem(unavailable, HttpStatusCode.ServiceUnavailable, "retry");
+        Assert.Equal(TimeSpan.FromSeconds(5), unavailable.Headers.RetryAfter?.Delta);
     }
 }
