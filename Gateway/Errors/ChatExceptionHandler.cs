@@ -31,7 +31,7 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
             return false;
         }
 
-        LogRejected(logger, httpContext.Request.Method, httpContext.Request.Path, problem.Status ?? 400, problem.Detail);
+        LogRejected(logger, httpContext.Request.Method, LogText.Escape(httpContext.Request.Path.Value), problem.Status ?? 400, LogText.Escape(problem.Detail));
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
@@ -87,5 +87,5 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} rejected with {Status}: {Detail}")]
-    private static partial void LogRejected(ILogger logger, string method, string path, int status, string? detail);
+    private static partial void LogRejected(ILogger logger, string method, string? path, int status, string? detail);
 }

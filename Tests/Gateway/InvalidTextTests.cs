@@ -89,4 +89,17 @@ public sealed class InvalidTextTests(GatewayFactory gateway) : IClassFixture<Gat
         Assert.Contains("roomId", badRoom.Message, StringComparison.Ordinal);
         Assert.Equal("hi", (await hub.InvokeAsync<JsonElement>("SendMessage", roomId, "hi", null)).GetProperty("text").GetString());
     }
+
+    [Fact]
+    public async Task A_line_break_in_a_path_cannot_forge_a_log_line()
+    {
+        await using var alice = await ChatClient.RegisterAsync(gateway);
+
+        var response = await alice.Http.PostAsync("/api/rooms/x%0Afail:%20Forged%20entry/join", null);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var rejected = gateway.Logs.Lines.Where(l => l.Contains("Forged entry", StringComparison.Ordinal)).ToArray();
+        Assert.NotEmpty(rejected);
+        Assert.All(rejected, line => Assert.DoesNotContain('\n', line));
+    }
 }

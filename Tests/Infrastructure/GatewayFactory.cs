@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace GrainChat.Tests.Infrastructure;
 
@@ -23,6 +24,8 @@ public class GatewayFactory : WebApplicationFactory<Program>
 
     public string DatabaseFile => Path.Combine(_directory.FullName, "grainchat.db");
 
+    public CapturedLogs Logs { get; } = new();
+
     /// <summary>Where the server listens, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri ServerAddress
     {
@@ -39,6 +42,7 @@ public class GatewayFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.UseSetting("ConnectionStrings:GrainChat", $"Data Source={DatabaseFile}");
         builder.UseSetting("GrainChat:Storage:Provider", "Sqlite");
         builder.UseSetting("GrainChat:DataProtection:KeysDirectory", Path.Combine(_directory.FullName, "keys"));
