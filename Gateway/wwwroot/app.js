@@ -332,11 +332,18 @@ $("composer").addEventListener("submit", async (event) => {
   const text = $("message-text").value;
   const room = state.currentRoom;
   if (!text.trim() || !room) return;
-  const clientMessageId = crypto.randomUUID();
+  // Sending the same text to the same room again after a failure (a timeout, a dropped connection) reuses its
+  // clientMessageId, so a send that was in fact stored is answered with the stored message, never stored twice.
+  const target = room.direct ? `dm:${room.with}` : room.roomId;
+  if (!state.unsent || state.unsent.target !== target || state.unsent.text !== text) {
+    state.unsent = { target, text, clientMessageId: crypto.randomUUID() };
+  }
+  const clientMessageId = state.unsent.clientMessageId;
   try {
     const message = room.direct
       ? await state.connection.invoke("SendDirectMessage", room.with, text, clientMessageId)
       : await state.connection.invoke("SendMessage", room.roomId, text, clientMessageId);
+    state.unsent = null;
     $("message-text").value = "";
     showError("app-error");
     if (!room.roomId) { room.roomId = message.roomId; await refreshDirects(); }

@@ -66,6 +66,43 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         await Browser.ScreenshotAsync(guest, "lobby-session-chat.png");
     }
 
+    [BrowserFact]
+    public async Task Sending_again_after_a_failed_send_reuses_the_client_message_id_so_nothing_is_stored_twice()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Browser.LaunchAsync(playwright);
+        var page = await OpenAsync(browser);
+        await RegisterAsync(page, ChatClient.UniqueName("retry"));
+        await page.FillAsync("#new-room-name", ChatClient.UniqueName("Retry "));
+        await page.ClickAsync("#create-room-button");
+
+        // The first send reaches the server and is stored, but its answer is lost (as when a timeout strikes).
+        await page.EvaluateAsync("""
+            () => {
+              const invoke = state.connection.invoke.bind(state.connection);
+              window.sentIds = [];
+              let first = true;
+              state.connection.invoke = async (method, ...args) => {
+                if (method === "SendMessage") window.sentIds.push(args[2]);
+                const answer = await invoke(method, ...args);
+                if (method === "SendMessage" && first) { first = false; throw new Error("timed out"); }
+                return answer;
+              };
+            }
+            """);
+        await SendAsync(page, "only once");
+        await Assertions.Expect(page.Locator("#app-error")).ToContainTextAsync("timed out");
+        await page.ClickAsync("#send-button");
+        await Assertions.Expect(page.Locator("#message-text")).ToHaveValueAsync("");
+
+        var ids = await page.EvaluateAsync<string[]>("() => window.sentIds");
+        Assert.Equal(2, ids.Length);
+        Assert.Equal(ids[0], ids[1]);
+        var stored = await page.EvaluateAsync<int>(
+            "() => fetch(`/api/rooms/${state.currentRoom.roomId}/messages`, { headers: { Authorization: `Bearer ${state.token}` } }).then(r => r.json()).then(b => b.messages.length)");
+        Assert.Equal(1, stored);
+    }
+
     private async Task<IPage> OpenAsync(IBrowser browser)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = gateway.ServerAddress.ToString(), ViewportSize = new() { Width = 1100, Height = 700 } });
