@@ -2,6 +2,7 @@ using System.Security.Claims;
 using GrainChat.Chat;
 using GrainChat.Gateway.Auth;
 using GrainChat.Gateway.Messages;
+using GrainChat.Gateway.Paging;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GrainChat.Gateway.DirectMessages;
@@ -17,8 +18,12 @@ internal static class DirectMessageEndpoints
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<DirectConversation>>> ListAsync(ClaimsPrincipal principal, DirectMessageService directMessages) =>
-        TypedResults.Ok(await directMessages.ListAsync(principal.Username()));
+    private static async Task<Ok<IReadOnlyList<DirectConversation>>> ListAsync(
+        string? after, int? limit, ClaimsPrincipal principal, DirectMessageService directMessages, HttpContext http)
+    {
+        var page = PageRequest.From(after, limit);
+        return TypedResults.Ok(page.Finish(await directMessages.ListAsync(principal.Username(), page), c => c.RoomId, http));
+    }
 
     private static async Task<Results<Created<ChatMessage>, Ok<ChatMessage>>> SendAsync(
         string username, SendMessageRequest body, ClaimsPrincipal principal, DirectMessageService directMessages)

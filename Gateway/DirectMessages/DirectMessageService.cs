@@ -1,6 +1,7 @@
 using GrainChat.Chat;
 using GrainChat.Gateway.Activity;
 using GrainChat.Gateway.Limits;
+using GrainChat.Gateway.Paging;
 using GrainChat.Runtime;
 using GrainChat.Storage;
 
@@ -43,10 +44,10 @@ internal sealed class DirectMessageService(IGrainFactory grains, IUserDirectory 
         return result;
     }
 
-    /// <summary>The user's direct conversations, each with its latest message.</summary>
-    public async Task<IReadOnlyList<DirectConversation>> ListAsync(string username)
+    /// <summary>A page of the user's direct conversations (one more than the page), each with its latest message.</summary>
+    public async Task<IReadOnlyList<DirectConversation>> ListAsync(string username, PageRequest page)
     {
-        var conversations = await grains.GetUserGrain(username).GetDirectConversationsAsync();
+        var conversations = page.Slice(await grains.GetUserGrain(username).GetDirectConversationsAsync(), c => c.RoomId);
         var listed = new List<DirectConversation>(conversations.Count);
         foreach (var conversation in conversations)
         {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json.Serialization;
 using GrainChat.Chat;
 using GrainChat.Gateway.Auth;
+using GrainChat.Gateway.Paging;
 using GrainChat.Gateway.Realtime;
 using GrainChat.Lobby;
 using GrainChat.Storage;
@@ -62,17 +63,24 @@ internal static class LobbyEndpoints
         return TypedResults.Ok(new Answer<SessionData>(message, SessionData.Of(session), true));
     }
 
-    private static async Task<Ok<SessionsAnswer>> SessionsAsync(ILobbyIndex index) =>
-        TypedResults.Ok(new SessionsAnswer(
-            "Game sessions",
-            await index.ListAsync(SessionState.Pending),
-            await index.ListAsync(SessionState.Active)));
-
-    private static async Task<Ok<UsersAnswer>> UsersAsync(IUserDirectory users, LobbyService lobby)
+    /// <summary>Anonymous and cheap: two indexed queries. A page applies to each list; the next link follows the last name listed.</summary>
+    private static async Task<Ok<SessionsAnswer>> SessionsAsync(string? after, int? limit, ILobbyIndex index, HttpContext http)
     {
-        var listed = await users.ListAsync();
-        var states = await Task.WhenAll(listed.Select(async u => new LobbyUserState(u.Username, (await lobby.StatusAsync(u.Username)).State)));
-        return TypedResults.Ok(new UsersAnswer("Registered users", states));
+        var page = PageRequest.From(after, limit);
+        var pending = await index.ListAsync(SessionState.Pending, page.After, page.Limit + 1);
+        var active = await index.ListAsync(SessionState.Active, page.After, page.Limit + 1);
+        var more = pending.Count > page.Limit ? pending : active;
+        _ = page.Finish(more, s => s.Room, http);
+        return TypedResults.Ok(new SessionsAnswer("Game sessions", [.. pending.Take(page.Limit)], [.. active.Take(page.Limit)]));
+    }
+
+    /// <summary>Anonymous and cheap: a page of the user directory and one query for the states, no grain activated.</summary>
+    private static async Task<Ok<UsersAnswer>> UsersAsync(string? after, int? limit, IUserDirectory users, ILobbyIndex index, HttpContext http)
+    {
+        var page = PageRequest.From(after, limit);
+        var listed = page.Finish(await users.ListAsync(page.After, page.Limit + 1), u => u.Username, http);
+        var states = await index.PlayerStatesAsync([.. listed.Select(u => u.Username)]);
+        return TypedResults.Ok(new UsersAnswer("Registered users", [.. listed.Select(u => new LobbyUserState(u.Username, states[u.Username]))]));
     }
 
     internal sealed record EnterRequest(string? Type, string? Room, bool? Random, string? Robot, int? MaxPlayers);

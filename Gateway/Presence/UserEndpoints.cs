@@ -1,3 +1,4 @@
+using GrainChat.Gateway.Paging;
 using GrainChat.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -14,11 +15,12 @@ internal static class UserEndpoints
         return app;
     }
 
-    private static async Task<Ok<UserListing[]>> ListAsync(IUserDirectory directory, PresenceService presence)
+    private static async Task<Ok<IReadOnlyList<UserListing>>> ListAsync(string? after, int? limit, IUserDirectory directory, PresenceService presence, HttpContext http)
     {
+        var page = PageRequest.From(after, limit);
+        var users = page.Finish(await directory.ListAsync(page.After, page.Limit + 1), u => u.Username, http);
         var online = await presence.OnlineSetAsync();
-        var users = await directory.ListAsync();
-        return TypedResults.Ok(users.Select(u => new UserListing(u.Username, online.Contains(u.Username), u.LastSeen)).ToArray());
+        return TypedResults.Ok<IReadOnlyList<UserListing>>(users.Select(u => new UserListing(u.Username, online.Contains(u.Username), u.LastSeen)).ToArray());
     }
 
     private static async Task<Ok<IReadOnlyList<string>>> OnlineAsync(PresenceService presence) =>

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using GrainChat.Chat;
 using GrainChat.Gateway.Auth;
+using GrainChat.Gateway.Paging;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GrainChat.Gateway.Rooms;
@@ -20,8 +21,12 @@ internal static class RoomEndpoints
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<RoomSummary>>> ListAsync(bool? joined, ClaimsPrincipal principal, RoomService rooms) =>
-        TypedResults.Ok(await rooms.ListAsync(principal.Username(), joinedOnly: joined == true));
+    private static async Task<Ok<IReadOnlyList<RoomSummary>>> ListAsync(
+        bool? joined, string? after, int? limit, ClaimsPrincipal principal, RoomService rooms, HttpContext http)
+    {
+        var page = PageRequest.From(after, limit);
+        return TypedResults.Ok(page.Finish(await rooms.ListAsync(principal.Username(), joined == true, page), r => r.RoomId, http));
+    }
 
     private static async Task<Created<RoomSummary>> CreateAsync(CreateRoomRequest body, ClaimsPrincipal principal, RoomService rooms)
     {

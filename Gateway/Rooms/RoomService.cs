@@ -2,6 +2,7 @@ using GrainChat.Chat;
 using System.Security.Cryptography;
 using GrainChat.Gateway.Activity;
 using GrainChat.Gateway.Limits;
+using GrainChat.Gateway.Paging;
 using GrainChat.Gateway.Presence;
 using GrainChat.Runtime;
 using GrainChat.Storage;
@@ -11,17 +12,16 @@ namespace GrainChat.Gateway.Rooms;
 /// <summary>Room actions shared by the REST endpoints and the hub. The rules (who may join, who is a member) are the room grain's.</summary>
 internal sealed class RoomService(IGrainFactory grains, IRoomDirectory directory, PresenceService presence, ChatRateLimits limits, ChatActivity activity)
 {
-    /// <summary>Every listed room, or (<paramref name="joinedOnly"/>) those the user is a member of.</summary>
-    public async Task<IReadOnlyList<RoomSummary>> ListAsync(string username, bool joinedOnly)
+    /// <summary>A page of the listed rooms (read with one more than the page), or of those the user is a member of.</summary>
+    public async Task<IReadOnlyList<RoomSummary>> ListAsync(string username, bool joinedOnly, PageRequest page)
     {
-        var rooms = await directory.ListAsync();
         if (!joinedOnly)
         {
-            return rooms;
+            return await directory.ListAsync(page.After, page.Limit + 1);
         }
 
-        var mine = (await grains.GetUserGrain(username).GetProfileAsync())?.Rooms.ToHashSet(StringComparer.Ordinal) ?? [];
-        return rooms.Where(r => mine.Contains(r.RoomId)).ToArray();
+        var mine = (await grains.GetUserGrain(username).GetProfileAsync())?.Rooms ?? [];
+        return page.Slice(await directory.FindAsync([.. mine]), r => r.RoomId);
     }
 
     /// <summary>The user's rooms, session and direct rooms included, in the order joined.</summary>

@@ -26,6 +26,20 @@ async function api(method, path, body) {
   return data;
 }
 
+// A paged list: follows the `Link: <…>; rel="next"` pages, up to `maxPages` of 200.
+async function apiList(path, maxPages = 10) {
+  const items = [];
+  let next = `${path}${path.includes("?") ? "&" : "?"}limit=200`;
+  for (let page = 0; next && page < maxPages; page++) {
+    const response = await fetch(next, { headers: state.token ? { Authorization: `Bearer ${state.token}` } : {} });
+    if (response.status === 401 && state.token) { signOut(); throw new Error("Your session has ended; please log in again."); }
+    if (!response.ok) throw new Error(`Request failed (${response.status})`);
+    items.push(...await response.json());
+    next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("link") ?? "")?.[1];
+  }
+  return items;
+}
+
 function el(tag, text, className) {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = text;
@@ -129,7 +143,7 @@ async function catchUp() {
 
 async function refreshSidebar() {
   try {
-    const [all, mine] = await Promise.all([api("GET", "/api/rooms"), api("GET", "/api/rooms?joined=true")]);
+    const [all, mine] = await Promise.all([apiList("/api/rooms"), apiList("/api/rooms?joined=true")]);
     state.myRooms = mine;
     renderRoomList($("my-rooms"), mine, (room) => openRoom({ roomId: room.roomId, roomName: room.roomName, direct: false }));
     const mineIds = new Set(mine.map((r) => r.roomId));
@@ -150,7 +164,7 @@ function renderRoomList(list, rooms, onClick, actionLabel) {
 }
 
 async function refreshDirects() {
-  state.directs = await api("GET", "/api/dm");
+  state.directs = await apiList("/api/dm");
   $("direct-list").replaceChildren(...state.directs.map((d) => {
     const item = el("li");
     item.dataset.roomId = d.roomId;
@@ -214,7 +228,7 @@ async function lobby(body) {
 }
 
 async function refreshLobby() {
-  const [{ data }, sessions] = await Promise.all([api("GET", "/api/lobby"), api("GET", "/api/lobby/sessions")]);
+  const [{ data }, sessions] = await Promise.all([api("GET", "/api/lobby"), api("GET", "/api/lobby/sessions?limit=200")]);
   state.lobby = data.user;
   $("lobby-state").textContent = `(${data.user.state})`;
   const all = [...sessions.pending_sessions, ...sessions.active_sessions];

@@ -10,8 +10,11 @@ public interface ILobbyIndex
 {
     Task SaveAsync(LobbySession session);
 
-    /// <summary>Sessions in the given state, oldest first.</summary>
-    Task<IReadOnlyList<LobbySession>> ListAsync(SessionState state);
+    /// <summary>Up to <paramref name="limit"/> sessions in the given state, oldest first, after the session named <paramref name="afterRoom"/> (null: from the start).</summary>
+    Task<IReadOnlyList<LobbySession>> ListAsync(SessionState state, string? afterRoom, int limit);
+
+    /// <summary>Where each of <paramref name="usernames"/> stands: Waiting in a pending session, Playing in an active one, else Idle.</summary>
+    Task<IReadOnlyDictionary<string, PlayerState>> PlayerStatesAsync(IReadOnlyCollection<string> usernames);
 
     /// <summary>Names of pending sessions with a free seat, oldest first.</summary>
     Task<IReadOnlyList<string>> OpenSessionsAsync(int limit);

@@ -16,8 +16,11 @@ public interface IRoomDirectory
 
     Task SetMemberCountAsync(string roomId, int memberCount);
 
-    /// <summary>Every listed room, oldest first.</summary>
-    Task<IReadOnlyList<RoomSummary>> ListAsync();
+    /// <summary>Up to <paramref name="limit"/> listed rooms, oldest first, after the room <paramref name="afterRoomId"/> (null: from the start).</summary>
+    Task<IReadOnlyList<RoomSummary>> ListAsync(string? afterRoomId, int limit);
+
+    /// <summary>The listed rooms among <paramref name="roomIds"/> (direct and session rooms are not listed), oldest first.</summary>
+    Task<IReadOnlyList<RoomSummary>> FindAsync(IReadOnlyCollection<string> roomIds);
 
     Task<long> CountAsync();
 }

@@ -11,8 +11,8 @@ public interface IUserDirectory
     /// <summary>The registered spelling of the name (matched case-insensitively), or null when nobody has it. A query, not a grain call.</summary>
     Task<string?> FindAsync(string username);
 
-    /// <summary>Every registered user, by name.</summary>
-    Task<IReadOnlyList<RegisteredUser>> ListAsync();
+    /// <summary>Up to <paramref name="limit"/> registered users by name (case-insensitively), after <paramref name="afterUsername"/> (null: from the start).</summary>
+    Task<IReadOnlyList<RegisteredUser>> ListAsync(string? afterUsername, int limit);
 }
 
 public sealed record RegisteredUser(string Username, DateTimeOffset? LastSeen);

@@ -27,7 +27,7 @@ public sealed class LobbyGrainTests : IAsyncLifetime
         Assert.Equal(SessionState.Pending, session.State);
         Assert.Equal(["host"], session.Players);
         Assert.Equal(["host"], await _silo.GrainFactory.GetRoomGrain(session.RoomId).GetMembersAsync("host"));
-        Assert.Contains(await Index().ListAsync(SessionState.Pending), s => s.Room == "Quiz");
+        Assert.Contains(await Index().ListAsync(SessionState.Pending, null, 1000), s => s.Room == "Quiz");
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class LobbyGrainTests : IAsyncLifetime
         Assert.Equal(SessionState.Ended, ended.State);
         Assert.Equal(new LobbyStatus(PlayerState.Idle, null), await Player("player1").GetStatusAsync());
         Assert.Equal(ChatErrorCode.NotFound, (await Assert.ThrowsAsync<ChatException>(() => Session("over").JoinAsync("player2"))).Code);
-        Assert.Contains(await Index().ListAsync(SessionState.Ended), s => s.Room == "over");
+        Assert.Contains(await Index().ListAsync(SessionState.Ended, null, 1000), s => s.Room == "over");
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class MembershipLimitTests : IAsyncLifetime
         var refused = await Assert.ThrowsAsync<ChatException>(() => Room("c4").CreateAsync("C4", "carol"));
 
         Assert.Equal(ChatErrorCode.Conflict, refused.Code);
-        Assert.DoesNotContain(await _silo.Services.GetRequiredService<IRoomDirectory>().ListAsync(), r => r.RoomId == "c4");
+        Assert.DoesNotContain(await _silo.Services.GetRequiredService<IRoomDirectory>().ListAsync(null, 1000), r => r.RoomId == "c4");
         await Assert.ThrowsAsync<ChatException>(() => Room("c4").GetInfoAsync());
     }
 

@@ -58,7 +58,7 @@ public sealed class PresenceGrainTests : IAsyncLifetime
         Assert.True((await Presence("bob").GetAsync()).Online, "offline before the grace period passed");
         await Eventually.TrueAsync(() => room.OfType<PresenceChanged>().Any(e => e is { Username: "bob", Online: false }), ChatSilo.WaitLimit);
         Assert.DoesNotContain("bob", await OnlineAsync());
-        var listed = (await _silo.Services.GetRequiredService<IUserDirectory>().ListAsync()).Single(u => u.Username == "bob");
+        var listed = (await _silo.Services.GetRequiredService<IUserDirectory>().ListAsync(null, 1000)).Single(u => u.Username == "bob");
         Assert.Equal((await Presence("bob").GetAsync()).LastSeen, listed.LastSeen);
     }
 

@@ -26,7 +26,7 @@ public sealed class RoomGrainTests : IAsyncLifetime
         Assert.Equal("Lounge", room.RoomName);
         Assert.Equal(["alice"], room.Members);
         Assert.Contains("r1", (await _silo.GrainFactory.GetUserGrain("alice").GetProfileAsync())!.Rooms);
-        Assert.Contains(await Directory().ListAsync(), r => r is { RoomId: "r1", RoomName: "Lounge", MemberCount: 1 });
+        Assert.Contains(await Directory().ListAsync(null, 1000), r => r is { RoomId: "r1", RoomName: "Lounge", MemberCount: 1 });
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class RoomGrainTests : IAsyncLifetime
         await Eventually.TrueAsync(() => !events.IsEmpty, ChatSilo.WaitLimit);
         await Task.Delay(100);
         Assert.Single(events.OfType<UserJoined>(), e => e.Username == "bob");
-        Assert.Equal(2, (await Directory().ListAsync()).Single(r => r.RoomId == "join").MemberCount);
+        Assert.Equal(2, (await Directory().ListAsync(null, 1000)).Single(r => r.RoomId == "join").MemberCount);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class UserGrainTests : IAsyncLifetime
         Assert.Equal("Alice", profile!.Username);
         Assert.Equal("Alice", session.Username);
         Assert.True(await User("ALICE").IsSessionActiveAsync(session.SessionId));
-        Assert.Contains(await _silo.Services.GetRequiredService<IUserDirectory>().ListAsync(), u => u.Username == "Alice");
+        Assert.Contains(await _silo.Services.GetRequiredService<IUserDirectory>().ListAsync(null, 1000), u => u.Username == "Alice");
     }
 
     [Fact]

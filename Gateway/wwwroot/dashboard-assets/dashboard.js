@@ -159,7 +159,7 @@ async function loadSilo() {
 }
 
 async function loadSummary() {
-  const [metrics, sessions] = await Promise.all([api("GET", "/api/metrics"), api("GET", "/api/lobby/sessions")]);
+  const [metrics, sessions] = await Promise.all([api("GET", "/api/metrics"), api("GET", "/api/lobby/sessions?limit=200")]);
   $("tile-online").textContent = metrics.onlineUsers;
   $("tile-rooms").textContent = metrics.rooms;
   $("tile-sessions").textContent = sessions.active_sessions.length;

@@ -1,4 +1,6 @@
+using System.Data.Common;
 using System.Text.Json;
+using GrainChat.Chat;
 using GrainChat.Lobby;
 using GrainChat.Silo.Persistence.Sql;
 using GrainChat.Storage;
@@ -29,25 +31,67 @@ public sealed class SqlLobbyIndex(SqlDialect dialect) : ILobbyIndex
             return await command.ExecuteNonQueryAsync(ct);
         }, CancellationToken.None);
 
-    public Task<IReadOnlyList<LobbySession>> ListAsync(SessionState state) =>
+    public Task<IReadOnlyList<LobbySession>> ListAsync(SessionState state, string? afterRoom, int limit) =>
         dialect.ReadAsync(async (connection, ct) =>
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT session FROM lobby_sessions WHERE state = @state ORDER BY created_at, session_key";
+            var after = afterRoom is null ? "" : "AND (created_at, session_key) > (SELECT created_at, session_key FROM lobby_sessions WHERE session_key = @after)";
+            command.CommandText = $"SELECT session FROM lobby_sessions WHERE state = @state {after} ORDER BY created_at, session_key LIMIT @limit";
             command.AddParameter("state", state.ToString());
-            var sessions = new List<LobbySession>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            command.AddParameter("limit", limit);
+            if (afterRoom is not null)
             {
-                sessions.Add(JsonSerializer.Deserialize<LobbySession>(reader.GetString(0), Json)!);
+                command.AddParameter("after", LobbyLimits.SessionKey(afterRoom));
             }
 
-            return (IReadOnlyList<LobbySession>)sessions;
+            return await ReadSessionsAsync(command, ct);
         }, CancellationToken.None);
 
     public async Task<IReadOnlyList<string>> OpenSessionsAsync(int limit)
     {
-        var pending = await ListAsync(SessionState.Pending);
-        return pending.Where(s => s.Players.Count < s.MaxPlayers).Take(limit).Select(s => s.Room).ToArray();
+        var open = await dialect.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT session FROM lobby_sessions WHERE state = @state AND player_count < max_players ORDER BY created_at, session_key LIMIT @limit";
+            command.AddParameter("state", nameof(SessionState.Pending));
+            command.AddParameter("limit", limit);
+            return await ReadSessionsAsync(command, ct);
+        }, CancellationToken.None);
+        return open.Select(s => s.Room).ToArray();
+    }
+
+    // Sessions that have not ended are few (each holds players); the states are read from them, not from each user's grain.
+    public async Task<IReadOnlyDictionary<string, PlayerState>> PlayerStatesAsync(IReadOnlyCollection<string> usernames)
+    {
+        var live = await dialect.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT session FROM lobby_sessions WHERE state <> @ended";
+            command.AddParameter("ended", nameof(SessionState.Ended));
+            return await ReadSessionsAsync(command, ct);
+        }, CancellationToken.None);
+
+        var states = usernames.ToDictionary(u => u, _ => PlayerState.Idle, ChatKeys.UsernameComparer);
+        foreach (var session in live)
+        {
+            foreach (var player in session.Players.Where(states.ContainsKey))
+            {
+                states[player] = session.State == SessionState.Active ? PlayerState.Playing : PlayerState.Waiting;
+            }
+        }
+
+        return states;
+    }
+
+    private static async Task<IReadOnlyList<LobbySession>> ReadSessionsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var sessions = new List<LobbySession>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sessions.Add(JsonSerializer.Deserialize<LobbySession>(reader.GetString(0), Json)!);
+        }
+
+        return sessions;
     }
 }

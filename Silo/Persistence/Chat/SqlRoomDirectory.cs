@@ -47,11 +47,32 @@ public sealed class SqlRoomDirectory(SqlDialect dialect) : IRoomDirectory
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, CancellationToken.None);
 
-    public Task<IReadOnlyList<RoomSummary>> ListAsync() =>
+    public Task<IReadOnlyList<RoomSummary>> ListAsync(string? afterRoomId, int limit) =>
         dialect.ReadAsync(async (connection, ct) =>
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM rooms ORDER BY created_at, room_id";
+            var after = afterRoomId is null ? "" : "WHERE (created_at, room_id) > (SELECT created_at, room_id FROM rooms WHERE room_id = @after)";
+            command.CommandText = $"SELECT {Columns} FROM rooms {after} ORDER BY created_at, room_id LIMIT @limit";
+            command.AddParameter("limit", limit);
+            if (afterRoomId is not null)
+            {
+                command.AddParameter("after", afterRoomId);
+            }
+
+            return await ReadRoomsAsync(command, ct).ConfigureAwait(false);
+        }, CancellationToken.None);
+
+    public Task<IReadOnlyList<RoomSummary>> FindAsync(IReadOnlyCollection<string> roomIds) =>
+        roomIds.Count == 0 ? Task.FromResult<IReadOnlyList<RoomSummary>>([]) : dialect.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            var names = roomIds.Select((id, i) => (Id: id, Name: $"id{i}")).ToArray();
+            command.CommandText = $"SELECT {Columns} FROM rooms WHERE room_id IN ({string.Join(", ", names.Select(n => "@" + n.Name))}) ORDER BY created_at, room_id";
+            foreach (var (id, name) in names)
+            {
+                command.AddParameter(name, id);
+            }
+
             return await ReadRoomsAsync(command, ct).ConfigureAwait(false);
         }, CancellationToken.None);
 

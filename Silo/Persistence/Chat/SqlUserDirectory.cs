@@ -37,11 +37,17 @@ public sealed class SqlUserDirectory(SqlDialect dialect) : IUserDirectory
             return (string?)await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
         }, CancellationToken.None);
 
-    public Task<IReadOnlyList<RegisteredUser>> ListAsync() =>
+    public Task<IReadOnlyList<RegisteredUser>> ListAsync(string? afterUsername, int limit) =>
         dialect.ReadAsync(async (connection, ct) =>
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT username, last_seen FROM users ORDER BY user_key";
+            command.CommandText = $"SELECT username, last_seen FROM users {(afterUsername is null ? "" : "WHERE user_key > @after")} ORDER BY user_key LIMIT @limit";
+            command.AddParameter("limit", limit);
+            if (afterUsername is not null)
+            {
+                command.AddParameter("after", ChatKeys.UserKey(afterUsername));
+            }
+
             var users = new List<RegisteredUser>();
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
