@@ -17,7 +17,8 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
         {
             ChatException chat => FromChatException(chat),
             RateLimitedException limited => TooManyRequests(httpContext, limited),
-            TimeoutException => Unavailable(httpContext),
+            TimeoutException => Unavailable(httpContext, "The service is too busy to answer in time"),
+            System.Data.Common.DbException => Unavailable(httpContext, "Storage is unavailable; nothing was stored"),
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,
@@ -36,17 +37,17 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 
-    /// <summary>Seconds a client is asked to wait after a grain call timed out (the service is overloaded, not broken).</summary>
+    /// <summary>Seconds a client is asked to wait when the service is overloaded or its storage unreachable (503).</summary>
     public const int BusyRetryAfterSeconds = 5;
 
-    private static ProblemDetails Unavailable(HttpContext httpContext)
+    private static ProblemDetails Unavailable(HttpContext httpContext, string what)
     {
         httpContext.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new ProblemDetails
         {
             Status = StatusCodes.Status503ServiceUnavailable,
             Title = "Service Unavailable",
-            Detail = $"The service is too busy to answer in time; retry in {BusyRetryAfterSeconds} s",
+            Detail = $"{what}; retry in {BusyRetryAfterSeconds} s",
         };
     }
 

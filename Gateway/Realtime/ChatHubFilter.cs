@@ -36,6 +36,10 @@ internal sealed class ChatHubFilter : IHubFilter
         {
             throw new HubException($"The service is too busy to answer in time (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
         }
+        catch (System.Data.Common.DbException)
+        {
+            throw new HubException($"Storage is unavailable; nothing was stored (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
+        }
     }
 
     private static long ArgumentSize(object? argument) => argument switch

@@ -10,6 +10,12 @@ public enum DeactivationReasonCode
 
     /// <summary>The silo is stopping.</summary>
     ShuttingDown,
+
+    /// <summary>
+    /// Writing the grain's state failed (storage unreachable): what it holds in memory may be ahead of storage,
+    /// so the next call gets a fresh activation that reads what is stored.
+    /// </summary>
+    StateWriteFailed,
 }
 
 /// <summary>Why an activation is being deactivated (Orleans: <c>DeactivationReason</c>).</summary>

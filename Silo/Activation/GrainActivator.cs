@@ -24,7 +24,7 @@ internal sealed class GrainActivator(IServiceProvider services, PersistentStateF
             var parameter = plan.Parameters[i];
             if (parameter.GetCustomAttribute<PersistentStateAttribute>() is { } stateAttribute)
             {
-                var state = stateFactory.Create(parameter.ParameterType, activation.Id, stateAttribute);
+                var state = stateFactory.Create(parameter.ParameterType, activation, stateAttribute);
                 states.Add(state);
                 arguments[i] = state;
             }

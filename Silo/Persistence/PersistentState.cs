@@ -9,7 +9,11 @@ internal interface IPersistentStateLoader
 }
 
 /// <summary>A grain's handle on one stored record, serialised as JSON.</summary>
-internal sealed class PersistentState<TState>(GrainStateKey key, IGrainStorage storage, JsonSerializerOptions json)
+/// <remarks>
+/// A write that fails for any reason but a version conflict deactivates the grain once its turn ends: the state
+/// it changed in memory was not stored, and the next activation reads what was.
+/// </remarks>
+internal sealed class PersistentState<TState>(GrainStateKey key, IGrainStorage storage, JsonSerializerOptions json, IGrainContext grain)
     : IPersistentState<TState>, IPersistentStateLoader
 {
     public TState State { get; set; } = CreateDefault();
@@ -31,16 +35,37 @@ internal sealed class PersistentState<TState>(GrainStateKey key, IGrainStorage s
     public async Task WriteStateAsync(CancellationToken cancellationToken = default)
     {
         var payload = JsonSerializer.Serialize(State, json);
-        Etag = await storage.WriteAsync(key, payload, Etag, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Etag = await storage.WriteAsync(key, payload, Etag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not InconsistentStateException)
+        {
+            DeactivateAfterFailedWrite(exception);
+            throw;
+        }
+
         RecordExists = true;
     }
 
     public async Task ClearStateAsync(CancellationToken cancellationToken = default)
     {
-        Etag = await storage.ClearAsync(key, Etag, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Etag = await storage.ClearAsync(key, Etag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not InconsistentStateException)
+        {
+            DeactivateAfterFailedWrite(exception);
+            throw;
+        }
+
         RecordExists = false;
         State = CreateDefault();
     }
+
+    private void DeactivateAfterFailedWrite(Exception exception) =>
+        grain.Deactivate(new DeactivationReason(DeactivationReasonCode.StateWriteFailed, $"Writing {key} failed: {exception.GetType().Name}"));
 
     private static TState CreateDefault()
     {

@@ -7,7 +7,7 @@ namespace GrainChat.Silo.Persistence;
 /// <summary>Creates the <see cref="IPersistentState{TState}"/> handed to a grain constructor.</summary>
 internal sealed class PersistentStateFactory(IServiceProvider services)
 {
-    public IPersistentStateLoader Create(Type parameterType, GrainId grainId, PersistentStateAttribute attribute)
+    public IPersistentStateLoader Create(Type parameterType, IGrainContext grain, PersistentStateAttribute attribute)
     {
         if (!parameterType.IsGenericType || parameterType.GetGenericTypeDefinition() != typeof(IPersistentState<>))
         {
@@ -17,8 +17,8 @@ internal sealed class PersistentStateFactory(IServiceProvider services)
         var storage = services.GetKeyedService<IGrainStorage>(attribute.StorageName)
             ?? throw new InvalidOperationException($"No grain storage named '{attribute.StorageName}' is configured.");
         var stateType = typeof(PersistentState<>).MakeGenericType(parameterType.GetGenericArguments()[0]);
-        var key = new GrainStateKey(grainId.Type, grainId.Key, attribute.StateName);
-        return (IPersistentStateLoader)Activator.CreateInstance(stateType, key, storage, GrainStateJson.Options)!;
+        var key = new GrainStateKey(grain.GrainId.Type, grain.GrainId.Key, attribute.StateName);
+        return (IPersistentStateLoader)Activator.CreateInstance(stateType, key, storage, GrainStateJson.Options, grain)!;
     }
 }
 

@@ -46,8 +46,18 @@ public sealed class PostgresServer : IAsyncLifetime
 
         await RunAsync(Path.Combine(_binaries, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
         _port = FreePort();
-        var options = $"-p {_port} -k {_directory.FullName} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200";
-        await RunAsync(Path.Combine(_binaries, "pg_ctl"), ["-D", data, "-o", options, "-l", Path.Combine(_directory.FullName, "server.log"), "-w", "-t", "60", "start"]);
+        await StartAsync();
+    }
+
+    /// <summary>Stops the server (the outage tests); connections in use are cut.</summary>
+    public Task StopAsync() =>
+        RunAsync(Path.Combine(_binaries!, "pg_ctl"), ["-D", Path.Combine(_directory!.FullName, "data"), "-m", "fast", "-w", "stop"]);
+
+    /// <summary>Starts the server again, on the same port and data.</summary>
+    public Task StartAsync()
+    {
+        var options = $"-p {_port} -k {_directory!.FullName} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200";
+        return RunAsync(Path.Combine(_binaries!, "pg_ctl"), ["-D", Path.Combine(_directory.FullName, "data"), "-o", options, "-l", Path.Combine(_directory.FullName, "server.log"), "-w", "-t", "60", "start"]);
     }
 
     /// <summary>Creates an empty database and returns a pooled connection string to it.</summary>
