@@ -12,7 +12,15 @@ public sealed class DurabilityTests : IDisposable
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("grainchat-durability-");
 
     [Fact]
-    public async Task Every_acknowledged_message_survives_a_kill_9_of_the_gateway_process()
+    public Task Every_acknowledged_message_survives_a_kill_9_of_the_gateway_process() =>
+        AcknowledgedMessagesSurviveAsync(gateway => gateway.KillAsync());
+
+    [Fact]
+    public Task Every_message_acknowledged_before_a_sigterm_is_stored_after_the_graceful_shutdown() =>
+        AcknowledgedMessagesSurviveAsync(gateway => gateway.TerminateAsync());
+
+    /// <summary>Eight senders keep writing while the process is stopped by <paramref name="stop"/>; after a restart every acknowledged message is there, ids without gaps.</summary>
+    private async Task AcknowledgedMessagesSurviveAsync(Func<GatewayProcess, Task> stop)
     {
         string token;
         string roomId;
@@ -25,11 +33,10 @@ public sealed class DurabilityTests : IDisposable
             using var http = Authorized(gateway.Address, token);
             roomId = (await (await http.PostAsJsonAsync("/api/rooms", new { roomName = "vault" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("roomId").GetString()!;
 
-            // Eight senders keep writing; the process is killed while messages are in flight.
-            using var stop = new CancellationTokenSource();
+            using var stopSending = new CancellationTokenSource();
             var senders = Enumerable.Range(0, 8).Select(sender => Task.Run(async () =>
             {
-                for (var i = 0; !stop.IsCancellationRequested; i++)
+                for (var i = 0; !stopSending.IsCancellationRequested; i++)
                 {
                     var text = $"s{sender}-{i}";
                     try
@@ -48,8 +55,8 @@ public sealed class DurabilityTests : IDisposable
             })).ToArray();
 
             await Eventually.TrueAsync(() => acknowledged.Count >= 300, TimeSpan.FromSeconds(60));
-            await gateway.KillAsync();
-            await stop.CancelAsync();
+            await stop(gateway);
+            await stopSending.CancelAsync();
             await Task.WhenAll(senders);
         }
 
