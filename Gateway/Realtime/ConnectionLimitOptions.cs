@@ -7,4 +7,10 @@ internal sealed class ConnectionLimitOptions
 
     /// <summary>Hub connections one user may hold on this node at once; one more is refused at connect.</summary>
     public int ConnectionsPerUser { get; set; } = 20;
+
+    /// <summary>
+    /// Messages that may wait for one connection beyond what its transport buffers; one more means the client
+    /// has stopped reading, and the connection is closed.
+    /// </summary>
+    public int OutboxMessages { get; set; } = 2_000;
 }

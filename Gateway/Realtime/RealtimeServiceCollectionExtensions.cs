@@ -12,6 +12,7 @@ internal static class RealtimeServiceCollectionExtensions
     {
         services.AddOptions<ConnectionLimitOptions>().Bind(configuration.GetSection(ConnectionLimitOptions.SectionName));
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton(typeof(HubLifetimeManager<>), typeof(BoundedHubLifetimeManager<>));
         services.AddSingleton<StreamHubBridge>();
         services.AddSignalR(options =>
         {

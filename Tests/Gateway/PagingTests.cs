@@ -21,10 +21,12 @@ public sealed class PagingTests(GatewayFactory gateway) : IClassFixture<GatewayF
         }
 
         var pages = await FollowAsync(alice.Http, "/api/rooms?limit=3");
-        var ids = pages.SelectMany(p => p).Select(r => r.GetProperty("roomId").GetString()!).ToArray();
+        var rooms = pages.SelectMany(p => p).Select(r => (Id: r.GetProperty("roomId").GetString()!, CreatedAt: r.GetProperty("createdAt").GetDateTimeOffset())).ToArray();
 
-        Assert.Equal(ids.Distinct().Count(), ids.Length);
-        Assert.Equal(created, ids.Where(created.Contains));
+        // Oldest first; rooms created in the same millisecond follow their ids.
+        Assert.Equal(rooms.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal), rooms);
+        Assert.Equal(rooms.Length, rooms.Select(r => r.Id).Distinct().Count());
+        Assert.Equal(created.Order(StringComparer.Ordinal), rooms.Select(r => r.Id).Where(created.Contains).Order(StringComparer.Ordinal));
         Assert.All(pages.SkipLast(1), p => Assert.Equal(3, p.Length));
     }
 
@@ -41,7 +43,7 @@ public sealed class PagingTests(GatewayFactory gateway) : IClassFixture<GatewayF
         var pages = await FollowAsync(bob.Http, "/api/rooms?joined=true&limit=2");
 
         Assert.Equal([2, 2, 1], pages.Select(p => p.Length));
-        Assert.Equal(created, pages.SelectMany(p => p).Select(r => r.GetProperty("roomId").GetString()!));
+        Assert.Equal(created.Order(StringComparer.Ordinal), pages.SelectMany(p => p).Select(r => r.GetProperty("roomId").GetString()!).Order(StringComparer.Ordinal));
     }
 
     [Fact]
