@@ -26,6 +26,16 @@ const servers = {
 
 async function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 
+// The load generator registers thousands of users from one address and one user makes every room: the
+// per-address, per-user and per-room abuse limits are lifted for the run, as the send rate is.
+const abuseLimitsLifted = [
+  "--GrainChat:RateLimit:RegistrationsPerHourPerAddress", "1000000", "--GrainChat:RateLimit:LoginsPerMinutePerAddress", "1000000",
+  "--GrainChat:RateLimit:RoomsCreatedPerHour", "1000000", "--GrainChat:RateLimit:JoinsPerMinute", "1000000",
+  "--GrainChat:RateLimit:BroadcastsPerSecond", "1000000", "--GrainChat:RateLimit:BroadcastBurst", "1000000",
+  "--GrainChat:Limits:RoomsPerUser", "1000000", "--GrainChat:Limits:RoomsCreatedPerUser", "1000000",
+  "--GrainChat:Limits:MembersPerRoom", "1000000", "--GrainChat:Limits:ConnectionsPerUser", "1000000",
+];
+
 async function startServer(name, storage) {
   const server = servers[name];
   const url = `http://127.0.0.1:${server.port}`;
@@ -36,7 +46,7 @@ async function startServer(name, storage) {
     child = spawn("dotnet", [path.join(root, "Gateway/bin/Release/net10.0/GrainChat.Gateway.dll"),
       "--urls", url, "--contentRoot", data, "--GrainChat:Storage:Provider", storage, "--ConnectionStrings:GrainChat", connection,
       "--GrainChat:DataProtection:KeysDirectory", path.join(data, "keys"), "--GrainChat:RateLimit:MessagesPerSecond", "1000000",
-      "--GrainChat:RateLimit:Burst", "1000000", "--Logging:LogLevel:Default", "Warning"], { stdio: "ignore" });
+      "--GrainChat:RateLimit:Burst", "1000000", ...abuseLimitsLifted, "--Logging:LogLevel:Default", "Warning"], { stdio: "ignore" });
     child.dataDirectory = data;
   } else if (name === "bare-signalr") {
     child = spawn("dotnet", [path.join(__dirname, "peers/bare-signalr/bin/Release/net10.0/BareSignalR.dll"), "--urls", url], { stdio: "ignore" });
