@@ -1,5 +1,5 @@
 # Sourced by the benchmark scripts: starts a throwaway PostgreSQL cluster (stopped on exit) when one is installed.
-# Sets PG_CONNECTION_STRING (Npgsql form) and returns 0, or returns 1 when PostgreSQL is absent.
+# Sets PG_CONNECTION_STRING (Npgsql form), PG_DIR, PG_BIN and PG_OPTIONS (to restart it) and returns 0, or returns 1 when PostgreSQL is absent.
 start_throwaway_postgres() {
   local bin
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
@@ -11,7 +11,8 @@ start_throwaway_postgres() {
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   pg_run "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
-  pg_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200" -l "$PG_DIR/log" -w start >/dev/null
+  PG_OPTIONS="-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200"
+  pg_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -o "$PG_OPTIONS" -l "$PG_DIR/log" -w start >/dev/null
   trap 'pg_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null; rm -rf "$PG_DIR"' EXIT
   pg_run "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -c "CREATE DATABASE bench" >/dev/null
   PG_CONNECTION_STRING="Host=127.0.0.1;Port=$port;Username=postgres;Database=bench;Maximum Pool Size=100"

@@ -22,7 +22,7 @@ internal static class AccountEndpoints
     }
 
     private static async Task<Created<RegisterResponse>> RegisterAsync(
-        Credentials body, HttpContext http, IGrainFactory grains, TokenIssuer tokens, AdminBootstrap admins, ChatRateLimits limits)
+        Credentials body, HttpContext http, IGrainFactory grains, TokenIssuer tokens, AdminBootstrap admins, ChatRateLimits limits, LoginAddresses known)
     {
         // Checked here as well as in the grain: the name is the grain's key, so a bad one must not reach it.
         ChatLimits.ValidateUsername(body.Username);
@@ -34,13 +34,14 @@ internal static class AccountEndpoints
         limits.RegistrationsByAddress.ThrowIfOver(ClientAddress(http));
         var user = grains.GetUserGrain(body.Username!);
         var profile = await user.RegisterAsync(body.Username!, body.Password!);
+        known.Remember(profile.Username, ClientAddress(http));
         var session = await user.OpenSessionAsync();
         return TypedResults.Created("/api/me", new RegisterResponse(new UserSummary(profile.Username, profile.CreatedAt), tokens.Issue(session)));
     }
 
     /// <summary>
     /// Every attempt counts against the client address; failures count against the username too, and a username
-    /// that has run out is refused (429) except from an address it has logged in from before.
+    /// that has run out is refused (429) except from an address it has registered or logged in from before.
     /// </summary>
     private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> LoginAsync(
         Credentials body, HttpContext http, IGrainFactory grains, TokenIssuer tokens, ChatRateLimits limits, LoginAddresses known)
