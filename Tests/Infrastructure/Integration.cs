@@ -49,3 +49,26 @@ public sealed class BrowserFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>
+/// A fact that needs to mount a small tmpfs (a disk that can fill up): root on Linux. Skipped, with the reason
+/// shown, elsewhere — also under GRAINCHAT_REQUIRE_INTEGRATION, since it needs a privilege, not a program.
+/// </summary>
+public sealed class TmpfsFactAttribute : FactAttribute
+{
+    private const int CapSysAdmin = 21;
+
+    public TmpfsFactAttribute()
+    {
+        if (!CanMount)
+        {
+            Skip = "Mounting a small tmpfs (to fill a disk) needs root with CAP_SYS_ADMIN on Linux.";
+        }
+    }
+
+    public static bool CanMount =>
+        OperatingSystem.IsLinux()
+        && string.Equals(Environment.UserName, "root", StringComparison.Ordinal)
+        && File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("CapEff:", StringComparison.Ordinal)) is { } line
+        && (Convert.ToUInt64(line["CapEff:".Length..].Trim(), 16) & (1UL << CapSysAdmin)) != 0;
+}
