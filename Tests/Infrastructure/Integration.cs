@@ -56,13 +56,15 @@ public sealed class BrowserFactAttribute : FactAttribute
 /// </summary>
 public sealed class TmpfsFactAttribute : FactAttribute
 {
+    public const string MissingReason = "Mounting a small tmpfs (to fill a disk) needs root with CAP_SYS_ADMIN on Linux.";
+
     private const int CapSysAdmin = 21;
 
     public TmpfsFactAttribute()
     {
         if (!CanMount)
         {
-            Skip = "Mounting a small tmpfs (to fill a disk) needs root with CAP_SYS_ADMIN on Linux.";
+            Skip = MissingReason;
         }
     }
 
