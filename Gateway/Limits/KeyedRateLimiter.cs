@@ -18,6 +18,7 @@ internal sealed class KeyedRateLimiter
     private readonly double _burst;
     private readonly double _tokensPerSecond;
     private readonly TimeProvider _time;
+    private int _keys;
 
     public KeyedRateLimiter(string what, int burst, int tokens, TimeSpan period, TimeProvider? time = null)
     {
@@ -58,12 +59,23 @@ internal sealed class KeyedRateLimiter
 
     private bool TryTake(string key, out TimeSpan retryAfter)
     {
-        if (_buckets.Count > KeysBeforeSweep)
+        if (!_buckets.TryGetValue(key, out var bucket))
         {
-            ForgetFullBuckets();
+            bucket = new Bucket(_burst, _time.GetTimestamp());
+            if (_buckets.TryAdd(key, bucket))
+            {
+                // Counted here rather than read from the dictionary, whose Count takes every one of its locks.
+                if (Interlocked.Increment(ref _keys) > KeysBeforeSweep)
+                {
+                    ForgetFullBuckets();
+                }
+            }
+            else
+            {
+                bucket = _buckets[key];
+            }
         }
 
-        var bucket = _buckets.GetOrAdd(key, _ => new Bucket(_burst, _time.GetTimestamp()));
         lock (bucket)
         {
             Refill(bucket);
@@ -96,9 +108,9 @@ internal sealed class KeyedRateLimiter
             lock (bucket)
             {
                 Refill(bucket);
-                if (bucket.Tokens >= _burst)
+                if (bucket.Tokens >= _burst && _buckets.TryRemove(key, out _))
                 {
-                    _buckets.TryRemove(key, out _);
+                    Interlocked.Decrement(ref _keys);
                 }
             }
         }

@@ -40,7 +40,7 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
     {
         if (_connections.TryRemove(connection.ConnectionId, out _))
         {
-            foreach (var group in _groups.Values)
+            foreach (var (_, group) in _groups)
             {
                 group.TryRemove(connection.ConnectionId, out _);
             }
@@ -70,10 +70,10 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
     }
 
     public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        Post(_connections.Values, methodName, args);
+        Post(All(), methodName, args);
 
     public override Task SendAllExceptAsync(string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
-        Post(_connections.Values.Where(c => !excludedConnectionIds.Contains(c.Connection.ConnectionId)), methodName, args);
+        Post(All().Where(c => !excludedConnectionIds.Contains(c.Connection.ConnectionId)), methodName, args);
 
     public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
         Post(_connections.TryGetValue(connectionId, out var outbox) ? [outbox] : [], methodName, args);
@@ -91,13 +91,16 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
         Post(Members(groupName).Where(c => !excludedConnectionIds.Contains(c.Connection.ConnectionId)), methodName, args);
 
     public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        Post(_connections.Values.Where(c => string.Equals(c.Connection.UserIdentifier, userId, StringComparison.Ordinal)), methodName, args);
+        Post(All().Where(c => string.Equals(c.Connection.UserIdentifier, userId, StringComparison.Ordinal)), methodName, args);
 
     public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        Post(_connections.Values.Where(c => c.Connection.UserIdentifier is { } user && userIds.Contains(user)), methodName, args);
+        Post(All().Where(c => c.Connection.UserIdentifier is { } user && userIds.Contains(user)), methodName, args);
+
+    // Enumerating the dictionaries themselves: their Values property copies every entry into a new list.
+    private IEnumerable<ConnectionOutbox> All() => _connections.Select(c => c.Value);
 
     private IEnumerable<ConnectionOutbox> Members(string groupName) =>
-        _groups.TryGetValue(groupName, out var group) ? group.Values : [];
+        _groups.TryGetValue(groupName, out var group) ? group.Select(m => m.Value) : [];
 
     private static Task Post(IEnumerable<ConnectionOutbox> recipients, string methodName, object?[] args)
     {
