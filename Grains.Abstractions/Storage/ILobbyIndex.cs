@@ -16,6 +16,9 @@ public interface ILobbyIndex
     /// <summary>Where each of <paramref name="usernames"/> stands: Waiting in a pending session, Playing in an active one, else Idle.</summary>
     Task<IReadOnlyDictionary<string, PlayerState>> PlayerStatesAsync(IReadOnlyCollection<string> usernames);
 
+    /// <summary>The session (its key) that lists the user among its players and has not ended, with their state there; Idle when none.</summary>
+    Task<LobbyStatus> StatusOfAsync(string username);
+
     /// <summary>Names of pending sessions with a free seat, oldest first.</summary>
     Task<IReadOnlyList<string>> OpenSessionsAsync(int limit);
 }

@@ -1,6 +1,7 @@
 using GrainChat.Chat;
 using GrainChat.Lobby;
 using GrainChat.Runtime;
+using GrainChat.Storage;
 
 namespace GrainChat.Grains.Lobby;
 
@@ -9,12 +10,14 @@ namespace GrainChat.Grains.Lobby;
 /// The lobby claims it before taking a seat in a session and releases it when the seat is refused, so nobody
 /// is recorded in a session that does not list them, and nobody is in two.
 /// </summary>
-public sealed class LobbyPlayerGrain([PersistentState("player")] IPersistentState<LobbyPlayerState> player) : Grain, ILobbyPlayerGrain
+public sealed class LobbyPlayerGrain([PersistentState("player")] IPersistentState<LobbyPlayerState> player, ILobbyIndex index) : Grain, ILobbyPlayerGrain
 {
-    public Task<LobbyStatus> GetStatusAsync() => Task.FromResult(new LobbyStatus(player.State.State, player.State.Session));
+    public async Task<LobbyStatus> GetStatusAsync() =>
+        player.RecordExists ? new LobbyStatus(player.State.State, player.State.Session) : await index.StatusOfAsync(GrainKey);
 
     public async Task ReserveSessionAsync(string sessionKey)
     {
+        await AdoptSeatFromIndexAsync();
         if (player.State.Session is { } current && !string.Equals(current, sessionKey, StringComparison.Ordinal))
         {
             throw new ChatException(ChatErrorCode.AlreadyInSession, $"You are already in session '{current}'; leave it first");
@@ -29,6 +32,7 @@ public sealed class LobbyPlayerGrain([PersistentState("player")] IPersistentStat
 
     public async Task SetSessionStateAsync(string sessionKey, PlayerState state)
     {
+        await AdoptSeatFromIndexAsync();
         if (string.Equals(player.State.Session, sessionKey, StringComparison.Ordinal) && player.State.State != state)
         {
             player.State = player.State with { State = state };
@@ -38,10 +42,23 @@ public sealed class LobbyPlayerGrain([PersistentState("player")] IPersistentStat
 
     public async Task ReleaseSessionAsync(string sessionKey)
     {
+        await AdoptSeatFromIndexAsync();
         if (string.Equals(player.State.Session, sessionKey, StringComparison.Ordinal))
         {
             player.State = new LobbyPlayerState();
             await player.WriteOverAsync();
+        }
+    }
+
+    /// <summary>
+    /// With no record of its own yet (a user who never played, or a seat taken before seats had a grain of their
+    /// own), the seat is what the lobby index says: the session that lists the user, if one has not ended.
+    /// </summary>
+    private async Task AdoptSeatFromIndexAsync()
+    {
+        if (!player.RecordExists && await index.StatusOfAsync(GrainKey) is { Session: { } session } status)
+        {
+            player.State = new LobbyPlayerState { Session = session, State = status.State };
         }
     }
 }

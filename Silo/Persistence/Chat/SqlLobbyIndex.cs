@@ -63,14 +63,7 @@ public sealed class SqlLobbyIndex(SqlDialect dialect) : ILobbyIndex
     // Sessions that have not ended are few (each holds players); the states are read from them, not from each user's grain.
     public async Task<IReadOnlyDictionary<string, PlayerState>> PlayerStatesAsync(IReadOnlyCollection<string> usernames)
     {
-        var live = await dialect.ReadAsync(async (connection, ct) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT session FROM lobby_sessions WHERE state <> @ended";
-            command.AddParameter("ended", nameof(SessionState.Ended));
-            return await ReadSessionsAsync(command, ct);
-        }, CancellationToken.None);
-
+        var live = await LiveSessionsAsync();
         var states = usernames.ToDictionary(u => u, _ => PlayerState.Idle, ChatKeys.UsernameComparer);
         foreach (var session in live)
         {
@@ -82,6 +75,23 @@ public sealed class SqlLobbyIndex(SqlDialect dialect) : ILobbyIndex
 
         return states;
     }
+
+    public async Task<LobbyStatus> StatusOfAsync(string username)
+    {
+        var seat = (await LiveSessionsAsync()).FirstOrDefault(s => s.Players.Contains(username, ChatKeys.UsernameComparer));
+        return seat is null
+            ? new LobbyStatus(PlayerState.Idle, null)
+            : new LobbyStatus(seat.State == SessionState.Active ? PlayerState.Playing : PlayerState.Waiting, LobbyLimits.SessionKey(seat.Room));
+    }
+
+    private Task<IReadOnlyList<LobbySession>> LiveSessionsAsync() =>
+        dialect.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT session FROM lobby_sessions WHERE state <> @ended";
+            command.AddParameter("ended", nameof(SessionState.Ended));
+            return await ReadSessionsAsync(command, ct);
+        }, CancellationToken.None);
 
     private static async Task<IReadOnlyList<LobbySession>> ReadSessionsAsync(DbCommand command, CancellationToken cancellationToken)
     {
