@@ -47,6 +47,7 @@ internal sealed partial class ChatHub(
             SessionCheckedAt = time.GetTimestamp(),
         };
         connections.Add(connection);
+        var followingUser = false;
         try
         {
             if (connections.CountOfUser(connection.UserKey) > connectionLimits.Value.ConnectionsPerUser)
@@ -60,6 +61,7 @@ internal sealed partial class ChatHub(
             }
 
             await bridge.FollowUserAsync(connection);
+            followingUser = true;
 
             // A logout between the token check and here was announced before this connection listened: ask.
             if (!await grains.GetUserGrain(username).IsSessionActiveAsync(connection.SessionId))
@@ -78,7 +80,12 @@ internal sealed partial class ChatHub(
         {
             // SignalR does not call OnDisconnectedAsync when this throws: undo everything here.
             connections.Remove(Context.ConnectionId);
-            await bridge.ForgetAsync(connection);
+            if (followingUser)
+            {
+                // Only what this connection took: the user's other connections share the user stream.
+                await bridge.ForgetAsync(connection);
+            }
+
             await grains.GetPresenceGrain(username).DisconnectedAsync(Context.ConnectionId);
             throw;
         }

@@ -130,6 +130,23 @@ public sealed class AbuseLimitTests(LowLimitGatewayFactory gateway) : IClassFixt
     }
 
     [Fact]
+    public async Task A_refused_connection_leaves_the_users_other_connections_receiving_their_events()
+    {
+        await using var alice = await ChatClient.RegisterAsync(gateway);
+        await using var bob = await ChatClient.RegisterAsync(gateway);
+        var first = await alice.ConnectAsync();
+        var second = await alice.ConnectAsync();
+        var third = await alice.ConnectAsync();
+        await Eventually.TrueAsync(() => third.State == HubConnectionState.Disconnected, ChatClient.WaitLimit);
+
+        await first.DisposeAsync();
+        await bob.Http.PostAsJsonAsync($"/api/dm/{alice.Username}/messages", new { text = "still there?" });
+
+        await alice.WaitForEventAsync("DirectMessageReceived", e => e.GetProperty("text").GetString() == "still there?");
+        Assert.Equal(HubConnectionState.Connected, second.State);
+    }
+
+    [Fact]
     public async Task Rooms_created_per_hour_are_limited_per_user()
     {
         await using var alice = await ChatClient.RegisterAsync(gateway);
