@@ -8,7 +8,7 @@ namespace GrainChat.Lobby;
 /// </summary>
 public interface ILobbyPlayerGrain : IGrainWithStringKey
 {
-    [ReadOnly]
+    /// <summary>Where the user stands (a user with no seat record of their own is looked up once in the session index).</summary>
     Task<LobbyStatus> GetStatusAsync();
 
     /// <summary>Claims the user for a session (state Waiting); <see cref="Chat.ChatErrorCode.AlreadyInSession"/> when they are in another one.</summary>

@@ -12,8 +12,13 @@ namespace GrainChat.Grains.Lobby;
 /// </summary>
 public sealed class LobbyPlayerGrain([PersistentState("player")] IPersistentState<LobbyPlayerState> player, ILobbyIndex index) : Grain, ILobbyPlayerGrain
 {
-    public async Task<LobbyStatus> GetStatusAsync() =>
-        player.RecordExists ? new LobbyStatus(player.State.State, player.State.Session) : await index.StatusOfAsync(GrainKey);
+    private bool _indexConsulted;
+
+    public async Task<LobbyStatus> GetStatusAsync()
+    {
+        await AdoptSeatFromIndexAsync();
+        return new LobbyStatus(player.State.State, player.State.Session);
+    }
 
     public async Task ReserveSessionAsync(string sessionKey)
     {
@@ -56,7 +61,14 @@ public sealed class LobbyPlayerGrain([PersistentState("player")] IPersistentStat
     /// </summary>
     private async Task AdoptSeatFromIndexAsync()
     {
-        if (!player.RecordExists && await index.StatusOfAsync(GrainKey) is { Session: { } session } status)
+        if (player.RecordExists || _indexConsulted)
+        {
+            return;
+        }
+
+        // Once per activation: from then on every change of this seat goes through this grain.
+        _indexConsulted = true;
+        if (await index.StatusOfAsync(GrainKey) is { Session: { } session } status)
         {
             player.State = new LobbyPlayerState { Session = session, State = status.State };
         }

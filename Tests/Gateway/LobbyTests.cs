@@ -15,7 +15,7 @@ public sealed class RobotGatewayFactory : GatewayFactory
     {
         ["GrainChat:Robots:Endpoint"] = Completions.Endpoint.ToString(),
         ["GrainChat:Robots:ApiKey"] = "test-key",
-        ["GrainChat:Robots:Timeout"] = "00:00:01",
+        ["GrainChat:Robots:Timeout"] = "00:00:03",
         ["GrainChat:Robots:Models:0"] = "tiny-model",
         ["GrainChat:Robots:Models:1"] = "model-error",
         ["GrainChat:Robots:Models:2"] = "model-hang",

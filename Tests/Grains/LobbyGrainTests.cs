@@ -127,12 +127,16 @@ public sealed class LobbyGrainTests : IAsyncLifetime
     [Fact]
     public async Task A_player_without_a_record_of_its_own_takes_its_seat_from_the_session_index()
     {
-        // As for a database from before seats had their own grain: the session lists the players, nothing else does.
+        // As for a database from before seats had their own grain: the session lists its host, nothing else does.
         await Session("Legacy").HostAsync("Legacy", "host", 2, robot: null);
-        await Session("Legacy").JoinAsync("player3");
+        Assert.Equal(new LobbyStatus(PlayerState.Waiting, "legacy"), await Player("host").GetStatusAsync());
 
-        Assert.Equal(new LobbyStatus(PlayerState.Playing, "legacy"), await Player("player3").GetStatusAsync());
+        await Player("player3").ReserveSessionAsync("legacy");
+        await Session("Legacy").JoinAsync("player3");
+        Assert.Equal(new LobbyStatus(PlayerState.Playing, "legacy"), await Player("host").GetStatusAsync());
+
         await Session("Legacy").LeaveAsync("host");
+        Assert.Equal(new LobbyStatus(PlayerState.Idle, null), await Player("host").GetStatusAsync());
         Assert.Equal(new LobbyStatus(PlayerState.Idle, null), await Player("player3").GetStatusAsync());
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using GrainChat.Chat;
 using GrainChat.Silo.Persistence.Sql;
 using GrainChat.Storage;
@@ -7,6 +8,12 @@ namespace GrainChat.Silo.Persistence.Chat;
 /// <summary>The <c>users</c> table: registered users keyed by the case-folded name, with when they were last seen.</summary>
 public sealed class SqlUserDirectory(SqlDialect dialect) : IUserDirectory
 {
+    private const int NamesRemembered = 100_000;
+
+    // Accounts are never removed, so a name once found stays found: every direct message asks, and only the
+    // first ask per name (and every ask for a name nobody has) reaches the database.
+    private readonly ConcurrentDictionary<string, string> _found = new(StringComparer.Ordinal);
+
     public Task<bool> TryAddAsync(string username, DateTimeOffset createdAt) =>
         dialect.WriteAsync(async (connection, ct) =>
         {
@@ -28,14 +35,34 @@ public sealed class SqlUserDirectory(SqlDialect dialect) : IUserDirectory
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, CancellationToken.None);
 
-    public Task<string?> FindAsync(string username) =>
-        dialect.ReadAsync(async (connection, ct) =>
+    public async Task<string?> FindAsync(string username)
+    {
+        var key = ChatKeys.UserKey(username);
+        if (_found.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var found = await dialect.ReadAsync(async (connection, ct) =>
         {
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT username FROM users WHERE user_key = @key";
-            command.AddParameter("key", ChatKeys.UserKey(username));
+            command.AddParameter("key", key);
             return (string?)await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
-        }, CancellationToken.None);
+        }, CancellationToken.None).ConfigureAwait(false);
+
+        if (found is not null)
+        {
+            if (_found.Count >= NamesRemembered)
+            {
+                _found.Clear();
+            }
+
+            _found[key] = found;
+        }
+
+        return found;
+    }
 
     public Task<IReadOnlyList<RegisteredUser>> ListAsync(string? afterUsername, int limit) =>
         dialect.ReadAsync(async (connection, ct) =>
