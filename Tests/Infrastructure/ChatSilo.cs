@@ -9,8 +9,8 @@ namespace GrainChat.Tests.Infrastructure;
 
 /// <summary>
 /// A test silo hosting the chat's grains with their real storage: grain state in memory and the message log
-/// in a throwaway SQLite file (the Memory provider), or both on a given SQLite file. Grain tests talk to the
-/// grains directly and watch their streams.
+/// in a throwaway SQLite file (the Memory provider). Grain tests talk to the grains directly and watch their
+/// streams.
 /// </summary>
 public static class ChatSilo
 {
@@ -25,12 +25,6 @@ public static class ChatSilo
         }
 
         return TestSilo.StartMemoryAsync(values => Copy(settings, values), services => AddChatGrains(services, settings));
-    }
-
-    public static Task<TestSilo> StartSqliteAsync(string databaseFile)
-    {
-        var settings = Settings(null);
-        return TestSilo.StartSqliteAsync(databaseFile, values => Copy(settings, values), services => AddChatGrains(services, settings));
     }
 
     public static async Task RegisterAsync(this TestSilo silo, params string[] usernames)
