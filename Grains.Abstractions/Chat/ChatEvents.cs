@@ -18,6 +18,10 @@ public sealed record UserLeft(string RoomId, string Username) : RoomEvent(RoomId
 public sealed record PresenceChanged(string RoomId, string Username, bool Online) : RoomEvent(RoomId);
 
 /// <summary>Events on a user's stream (<c>user/&lt;name&gt;</c>): direct messages and personal notices.</summary>
+[JsonDerivedType(typeof(DirectMessageReceived), nameof(DirectMessageReceived))]
+[JsonDerivedType(typeof(MembershipChanged), nameof(MembershipChanged))]
+[JsonDerivedType(typeof(SessionRevoked), nameof(SessionRevoked))]
+[JsonDerivedType(typeof(LobbySessionUpdated), nameof(LobbySessionUpdated))]
 public abstract record UserEvent(string Username);
 
 public sealed record DirectMessageReceived(string Username, ChatMessage Message) : UserEvent(Username);

@@ -16,6 +16,9 @@ public enum DeactivationReasonCode
     /// so the next call gets a fresh activation that reads what is stored.
     /// </summary>
     StateWriteFailed,
+
+    /// <summary>Another silo of the cluster owns the grain now (membership changed, or this silo was declared dead).</summary>
+    PlacementChanged,
 }
 
 /// <summary>Why an activation is being deactivated (Orleans: <c>DeactivationReason</c>).</summary>

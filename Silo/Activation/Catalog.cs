@@ -55,6 +55,15 @@ internal sealed partial class Catalog(IServiceProvider services, ILogger<Catalog
         await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Starts deactivating every activation without waiting, and without refusing new ones.</summary>
+    public void DeactivateAllNow(DeactivationReason reason)
+    {
+        foreach (var activation in _activations.Values)
+        {
+            activation.RequestDeactivation(reason);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Deactivating {Count} activations for shutdown")]
     private static partial void LogDeactivatingAll(ILogger logger, int count);
 }

@@ -29,6 +29,7 @@ public static class ChatSiloServiceCollectionExtensions
         services.TryAddSingleton<IRoomDirectory, SqlRoomDirectory>();
         services.TryAddSingleton<IUserDirectory, SqlUserDirectory>();
         services.TryAddSingleton<ILobbyIndex, SqlLobbyIndex>();
+        services.TryAddSingleton<Streams.IStreamCatchUp<Chat.RoomEvent>, Cluster.Streams.RoomStreamCatchUp>();
         return services;
     }
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using GrainChat.Runtime;
 using GrainChat.Runtime.Streams;
 using GrainChat.Silo.Activation;
+using GrainChat.Silo.Cluster;
 using GrainChat.Silo.Messaging;
 using GrainChat.Silo.Persistence;
 using GrainChat.Silo.Persistence.Sql;
@@ -27,7 +28,7 @@ public static class SiloServiceCollectionExtensions
 
         var grainClasses = new GrainClassCollection();
         grainClasses.AddRange(grainAssemblies.SelectMany(GrainTypeRegistry.FindGrainClasses));
-        return services.AddGrainChatSiloCore(grainClasses);
+        return services.AddGrainChatSiloCore(grainClasses).AddGrainChatCluster(configuration);
     }
 
     /// <summary>Adds more grain classes (tests use this for grains defined beside them).</summary>

@@ -9,6 +9,7 @@ namespace GrainChat.Silo.Messaging;
 internal sealed class GrainClassInfo
 {
     private readonly FrozenDictionary<MethodInfo, MethodDispatcher> _dispatchers;
+    private readonly FrozenDictionary<string, MethodDispatcher> _dispatchersByKey;
     private int _activationCount;
 
     public GrainClassInfo(Type grainClass, SiloMetrics metrics)
@@ -31,6 +32,7 @@ internal sealed class GrainClassInfo
         }
 
         _dispatchers = dispatchers.ToFrozenDictionary();
+        _dispatchersByKey = dispatchers.Values.ToFrozenDictionary(d => d.Key, StringComparer.Ordinal);
     }
 
     public Type ClassType { get; }
@@ -46,6 +48,8 @@ internal sealed class GrainClassInfo
         _dispatchers.TryGetValue(interfaceMethod, out var dispatcher)
             ? dispatcher
             : throw new InvalidOperationException($"Method {interfaceMethod.Name} is not part of a grain interface of {ClassType.Name}.");
+
+    public MethodDispatcher? FindDispatcher(string key) => _dispatchersByKey.GetValueOrDefault(key);
 
     public void OnActivationCreated() => Interlocked.Increment(ref _activationCount);
 

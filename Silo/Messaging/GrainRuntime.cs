@@ -1,18 +1,28 @@
 using GrainChat.Silo.Activation;
+using GrainChat.Silo.Cluster;
 using GrainChat.Silo.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace GrainChat.Silo.Messaging;
 
-/// <summary>Routes requests to activations, creating them on demand (Orleans: the runtime client and dispatcher).</summary>
-internal sealed partial class GrainRuntime(Catalog catalog, IOptions<SiloOptions> options, ILogger<GrainRuntime> logger)
+/// <summary>
+/// Routes requests to activations, creating them on demand (Orleans: the runtime client and dispatcher); in a
+/// cluster, calls to grains another silo owns go there instead.
+/// </summary>
+internal sealed partial class GrainRuntime(Catalog catalog, IOptions<SiloOptions> options, ILogger<GrainRuntime> logger, ClusterRouter? cluster = null)
 {
     private readonly TimeSpan _callTimeout = options.Value.CallTimeout;
     private readonly ILogger _logger = logger;
 
     public Task<TResult> InvokeAsync<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments)
     {
+        if (cluster is not null && cluster.TryRouteElsewhere(proxy, method, arguments, _callTimeout, out var routed))
+        {
+            proxy.LastActivation = null;
+            return routed;
+        }
+
         var request = new GrainRequest<TResult>(method, arguments, _callTimeout);
         if (proxy.LastActivation?.TryEnqueue(request) != true)
         {

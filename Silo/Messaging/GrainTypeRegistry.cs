@@ -9,6 +9,7 @@ namespace GrainChat.Silo.Messaging;
 internal sealed class GrainTypeRegistry
 {
     private readonly FrozenDictionary<Type, GrainClassInfo> _byInterface;
+    private readonly FrozenDictionary<string, GrainClassInfo> _byTypeName;
 
     public GrainTypeRegistry(GrainClassCollection classes, SiloMetrics metrics)
     {
@@ -35,6 +36,7 @@ internal sealed class GrainTypeRegistry
 
         Classes = infos;
         _byInterface = byInterface.ToFrozenDictionary();
+        _byTypeName = infos.ToFrozenDictionary(i => i.TypeName, StringComparer.Ordinal);
     }
 
     public IReadOnlyList<GrainClassInfo> Classes { get; }
@@ -43,6 +45,9 @@ internal sealed class GrainTypeRegistry
         _byInterface.TryGetValue(grainInterface, out var info)
             ? info
             : throw new InvalidOperationException($"No grain class implementing {grainInterface.Name} is registered with the silo.");
+
+    /// <summary>The class stored under <paramref name="typeName"/> (a grain id's type), if this silo knows it.</summary>
+    public GrainClassInfo? FindByTypeName(string typeName) => _byTypeName.GetValueOrDefault(typeName);
 
     public static IEnumerable<Type> FindGrainClasses(Assembly assembly) =>
         assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && typeof(Grain).IsAssignableFrom(t) && typeof(IGrain).IsAssignableFrom(t));

@@ -25,11 +25,21 @@ internal abstract class MethodDispatcher
         }
 
         Invoker = CompileInvoker(interfaceMethod);
+        ParameterTypes = [.. interfaceMethod.GetParameters().Select(p => p.ParameterType)];
+        Key = $"{interfaceMethod.DeclaringType!.FullName}.{interfaceMethod.Name}({string.Join(',', ParameterTypes.Select(t => t.Name))})";
     }
 
     public GrainClassInfo GrainClass { get; }
 
     public string Name { get; }
+
+    /// <summary>Names the method on the wire between silos: interface, name and parameter types.</summary>
+    public string Key { get; }
+
+    public IReadOnlyList<Type> ParameterTypes { get; }
+
+    /// <summary>The type of the method's result, or null for Task/ValueTask.</summary>
+    public abstract Type? ResultType { get; }
 
     public bool IsReadOnly { get; }
 
@@ -45,6 +55,9 @@ internal abstract class MethodDispatcher
 
     /// <summary>Sends the call to the grain and returns what the interface method returns (Task, Task&lt;T&gt;, ValueTask, ValueTask&lt;T&gt;).</summary>
     public abstract object Invoke(GrainProxy proxy, object?[] arguments);
+
+    /// <summary>Runs a call that arrived from another silo on this silo's activation; the result boxed (null without one).</summary>
+    public abstract Task<object?> InvokeHereAsync(GrainRuntime runtime, GrainId grainId, object?[] arguments, TimeSpan timeout);
 
     public static MethodDispatcher Create(GrainClassInfo grainClass, MethodInfo interfaceMethod, MethodInfo implementation, MethodStatistics statistics)
     {
@@ -115,6 +128,16 @@ internal sealed class MethodDispatcher<TResult> : MethodDispatcher
     }
 
     public bool HasResult => _kind is ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT;
+
+    public override Type? ResultType => HasResult ? typeof(TResult) : null;
+
+    public override async Task<object?> InvokeHereAsync(GrainRuntime runtime, GrainId grainId, object?[] arguments, TimeSpan timeout)
+    {
+        var request = new GrainRequest<TResult>(this, arguments, timeout);
+        runtime.Dispatch(grainId, GrainClass, request);
+        var result = await request.Task.ConfigureAwait(false);
+        return HasResult ? result : null;
+    }
 
     public override object Invoke(GrainProxy proxy, object?[] arguments)
     {

@@ -13,6 +13,8 @@ internal sealed class InProcessStream<T>(StreamId streamId, InProcessStreamProvi
 
     public StreamId StreamId => streamId;
 
+    public bool HasSubscribers => !_subscriptions.IsEmpty;
+
     public Task OnNextAsync(T item)
     {
         // One lock per stream keeps token order and queue order the same for every subscriber.

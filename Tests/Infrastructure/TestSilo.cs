@@ -75,6 +75,18 @@ public sealed class TestSilo : IAsyncDisposable
         _host = null;
     }
 
+    /// <summary>Ends the silo as a crash would: no graceful stop, no deactivation, its sockets closed, its membership row left behind.</summary>
+    public async Task CrashAsync()
+    {
+        if (_host is null)
+        {
+            return;
+        }
+
+        await ((IAsyncDisposable)_host).DisposeAsync();
+        _host = null;
+    }
+
     public async ValueTask DisposeAsync() => await StopAsync();
 
     private async Task StartAsync()

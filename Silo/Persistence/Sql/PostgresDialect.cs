@@ -11,6 +11,9 @@ public sealed class PostgresDialect(string connectionString) : SqlDialect, IDisp
 
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
 
+    /// <summary>The pool itself, for the cluster's notifications and membership table.</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
+
     public override string ProviderName => "Postgres";
 
     public override string NowSql => "now()";
