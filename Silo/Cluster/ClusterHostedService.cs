@@ -17,6 +17,7 @@ internal sealed partial class ClusterHostedService(
     ClusterNotifications notifications,
     ClusterMembership membership,
     ClusterRouter router,
+    Streams.ClusterStreamProvider streams,
     SiloConnections connections,
     Catalog catalog,
     IOptions<ClusterOptions> options,
@@ -27,7 +28,8 @@ internal sealed partial class ClusterHostedService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _ = router; // created now, so it follows membership changes from the first view
+        // Created now: the router follows membership from the first view, the streams listen from the start.
+        _ = (router, streams);
         await endpoint.StartAsync(cancellationToken).ConfigureAwait(false);
         notifications.Register(MembershipTable.Channel, payload =>
             string.Equals(payload, options.Value.Name, StringComparison.Ordinal) ? membership.RefreshAsync(_stopping.Token) : Task.CompletedTask);

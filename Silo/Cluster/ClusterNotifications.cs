@@ -11,6 +11,9 @@ namespace GrainChat.Silo.Cluster;
 /// </summary>
 internal sealed partial class ClusterNotifications(NpgsqlDataSource dataSource, ILogger<ClusterNotifications> logger) : IAsyncDisposable
 {
+    /// <summary>How the listening connection shows in <c>pg_stat_activity</c>.</summary>
+    public const string ApplicationName = "grainchat-notifications";
+
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(5);
 
     private readonly Dictionary<string, Func<string, Task>> _handlers = new(StringComparer.Ordinal);
@@ -54,7 +57,9 @@ internal sealed partial class ClusterNotifications(NpgsqlDataSource dataSource, 
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(_stopping.Token).ConfigureAwait(false);
+                var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { ApplicationName = ApplicationName, Pooling = false };
+                await using var connection = new NpgsqlConnection(settings.ConnectionString);
+                await connection.OpenAsync(_stopping.Token).ConfigureAwait(false);
                 connection.Notification += (_, notification) => _received.Writer.TryWrite(new Received(notification.Channel, notification.Payload));
                 foreach (var channel in _handlers.Keys)
                 {
