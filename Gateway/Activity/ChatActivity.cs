@@ -73,4 +73,4 @@ internal interface IChatActivityObserver
 }
 
 /// <summary>A hub connection as watchers see it: <c>{connectionId, username, clientIp, connectedAt, rooms}</c>.</summary>
-internal sealed record ConnectionView(string ConnectionId, string Username, string? ClientIp, DateTimeOffset ConnectedAt, string[] Rooms);
+public sealed record ConnectionView(string ConnectionId, string Username, string? ClientIp, DateTimeOffset ConnectedAt, string[] Rooms);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
+using GrainChat.Silo.Cluster;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace GrainChat.Gateway.Auth;
@@ -11,10 +12,13 @@ internal static class AuthExtensions
     /// <summary>Bearer tokens (header, or <c>access_token</c> in the query for the hub), revocable sessions, persisted keys.</summary>
     public static WebApplicationBuilder AddGrainChatAuth(this WebApplicationBuilder builder)
     {
-        var keys = builder.Configuration["GrainChat:DataProtection:KeysDirectory"] ?? Path.Combine("data", "keys");
-        builder.Services.AddDataProtection()
-            .SetApplicationName("GrainChat")
-            .PersistKeysToFileSystem(new DirectoryInfo(keys));
+        // A cluster keeps its key ring in PostgreSQL (the cluster registers it), so a token from any node works on every node.
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName("GrainChat");
+        if (!builder.Configuration.IsClusterEnabled())
+        {
+            var keys = builder.Configuration["GrainChat:DataProtection:KeysDirectory"] ?? Path.Combine("data", "keys");
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+        }
 
         builder.Services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
             .AddBearerToken(options =>

@@ -1,4 +1,6 @@
 using GrainChat.Chat;
+using GrainChat.Silo.Activation;
+using GrainChat.Silo.Cluster.Calls;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -18,7 +20,8 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
             ChatException chat => FromChatException(chat),
             RateLimitedException limited => TooManyRequests(httpContext, limited),
             TimeoutException => Unavailable(httpContext, "The service is too busy to answer in time"),
-            System.Data.Common.DbException => Unavailable(httpContext, "Storage is unavailable; nothing was stored"),
+            System.Data.Common.DbException or RemoteGrainException { IsStorageFailure: true } => Unavailable(httpContext, "Storage is unavailable; nothing was stored"),
+            SiloUnavailableException => Unavailable(httpContext, "The node that holds this data is unreachable or moving; it is back within seconds"),
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,

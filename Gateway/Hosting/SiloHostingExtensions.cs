@@ -1,3 +1,4 @@
+using GrainChat.Silo.Cluster;
 using GrainChat.Silo.Hosting;
 
 namespace GrainChat.Gateway.Hosting;
@@ -10,7 +11,8 @@ internal static class SiloHostingExtensions
     {
         builder.Services
             .AddGrainChatSilo(builder.Configuration)
-            .AddChatGrains(builder.Configuration);
+            .AddChatGrains(builder.Configuration)
+            .AddGatewayNodeRole();
         return builder;
     }
 }

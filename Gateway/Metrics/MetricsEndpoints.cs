@@ -1,3 +1,4 @@
+using GrainChat.Gateway.Operators;
 using GrainChat.Gateway.Presence;
 using GrainChat.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,14 +16,16 @@ internal static class MetricsEndpoints
         return app;
     }
 
+    /// <summary>Cluster totals: pings and connections summed over the live Gateway nodes, the rest from shared storage and grains.</summary>
     private static async Task<Ok<ChatMetricsResponse>> GetAsync(
-        ChatTraffic traffic, IRoomDirectory rooms, IMessageHistory history, PresenceService presence, TimeProvider time)
+        GatewayNodes nodes, IRoomDirectory rooms, IMessageHistory history, PresenceService presence, TimeProvider time)
     {
-        var (pingsTotal, pingsToday) = traffic.Pings;
+        var counters = await nodes.AskAllAsync(node => node.CountersAsync());
+        var (pingsTotal, pingsToday, connections) = (counters.Sum(c => c.PingsTotal), counters.Sum(c => c.PingsToday), counters.Sum(c => c.Connections));
         var messages = await history.CountAsync(StartOfToday(time));
         var online = await presence.OnlineAsync();
         return TypedResults.Ok(new ChatMetricsResponse(
-            pingsTotal, pingsToday, traffic.Connections, online.Count, await rooms.CountAsync(), messages.Total, messages.Since));
+            pingsTotal, pingsToday, connections, online.Count, await rooms.CountAsync(), messages.Total, messages.Since));
     }
 
     private static DateTimeOffset StartOfToday(TimeProvider time) => new(time.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);

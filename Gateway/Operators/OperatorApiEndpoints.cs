@@ -4,6 +4,8 @@ using System.Runtime;
 using GrainChat.Gateway.Activity;
 using GrainChat.Gateway.Auth;
 using GrainChat.Gateway.Realtime;
+using GrainChat.Silo.Cluster;
+using GrainChat.Silo.Cluster.Membership;
 using GrainChat.Silo.Persistence;
 using GrainChat.Silo.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,41 +28,71 @@ internal static class OperatorApiEndpoints
         admin.MapPost("/disconnect/{connectionId}", Disconnect);
         admin.MapGet("/grains", Grains);
         admin.MapGet("/silo", SiloAsync);
+        admin.MapGet("/silos", Silos);
         return app;
     }
 
-    /// <summary>A page of connections (newest first), optionally for one user; <c>count</c> is the total matching.</summary>
-    private static Ok<ConnectionsResponse> Connections(ConnectionRegistry registry, string? user, int? offset, int? limit)
+    /// <summary>A page of the connections of every Gateway node (newest first), optionally for one user; <c>count</c> is the total matching.</summary>
+    private static async Task<Ok<ConnectionsResponse>> Connections(GatewayNodes nodes, string? user, int? offset, int? limit)
     {
-        var matching = registry.All
+        var matching = (await nodes.AskAllAsync(node => node.ConnectionsAsync()))
+            .SelectMany(list => list)
             .Where(c => user is null || ChatKeys.SameUser(c.Username, user))
             .OrderByDescending(c => c.ConnectedAt)
             .ToArray();
-        var page = matching.Skip(Math.Max(0, offset ?? 0)).Take(PageSize(limit)).Select(c => c.ToView()).ToArray();
+        var page = matching.Skip(Math.Max(0, offset ?? 0)).Take(PageSize(limit)).ToArray();
         return TypedResults.Ok(new ConnectionsResponse(matching.Length, page));
     }
 
-    private static Ok<LogsResponse> Logs(TrafficLog log, string? room, string? user, int? limit)
+    /// <summary>The newest entries of every node's traffic log, merged by time (oldest first).</summary>
+    private static async Task<Ok<LogsResponse>> Logs(GatewayNodes nodes, string? room, string? user, int? limit)
     {
-        var entries = log.Read(room, user, Math.Clamp(limit ?? TrafficLog.Capacity, 1, TrafficLog.Capacity));
-        return TypedResults.Ok(new LogsResponse(entries.Count, entries));
+        var take = Math.Clamp(limit ?? TrafficLog.Capacity, 1, TrafficLog.Capacity);
+        var entries = (await nodes.AskAllAsync(node => node.LogsAsync(room, user, take)))
+            .SelectMany(list => list)
+            .OrderBy(e => e.Timestamp)
+            .TakeLast(take)
+            .ToArray();
+        return TypedResults.Ok(new LogsResponse(entries.Length, entries));
     }
 
-    private static Ok<StatusResponse> ClearLogs(TrafficLog log)
+    private static async Task<Ok<StatusResponse>> ClearLogs(GatewayNodes nodes)
     {
-        log.Clear();
+        await nodes.AskAllAsync(async node =>
+        {
+            await node.ClearLogsAsync();
+            return true;
+        });
         return TypedResults.Ok(new StatusResponse("cleared"));
     }
 
-    private static Results<Ok<DisconnectResponse>, ProblemHttpResult> Disconnect(string connectionId, ConnectionRegistry registry)
+    /// <summary>Closes the connection on whichever Gateway node holds it.</summary>
+    private static async Task<Results<Ok<DisconnectResponse>, ProblemHttpResult>> Disconnect(string connectionId, GatewayNodes nodes)
     {
-        if (registry.Find(connectionId) is not { } connection)
+        if (!(await nodes.AskAllAsync(node => node.DisconnectAsync(connectionId))).Contains(true))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: $"No connection '{connectionId}' on this node");
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: $"No connection '{connectionId}' on any node");
         }
 
-        connection.Context.Abort();
         return TypedResults.Ok(new DisconnectResponse("disconnected", connectionId));
+    }
+
+    /// <summary>Every member of the cluster with its status and last reported load (this node alone when not clustered).</summary>
+    private static Ok<SilosResponse> Silos(ClusterInfo cluster, SiloStatistics statistics, ProcessHealth health)
+    {
+        if (!cluster.IsClustered)
+        {
+            var self = new SiloView(
+                cluster.LocalSilo, "Active", GatewayNodes.Role, true, Environment.MachineName,
+                DateTimeOffset.UtcNow - statistics.Uptime, DateTimeOffset.UtcNow,
+                new SiloLoad(health.CpuPercent(), Environment.WorkingSet, statistics.Activations, statistics.TotalCalls, 0, statistics.ActivationsByType()));
+            return TypedResults.Ok(new SilosResponse(false, cluster.LocalSilo, [self]));
+        }
+
+        var members = cluster.Members
+            .Select(m => new SiloView(m.Silo.ToString(), m.Status.ToString(), m.Role, m.HostsGrains, m.HostName, m.StartedAt, m.LastHeartbeat, m.Load))
+            .ToArray();
+        return TypedResults.Ok(new SilosResponse(true, cluster.LocalSilo, members));
     }
 
     private static Ok<GrainsResponse> Grains(SiloStatistics statistics)
@@ -117,6 +149,11 @@ internal static class OperatorApiEndpoints
     private static int PageSize(int? limit) => Math.Clamp(limit ?? DefaultPageSize, 1, MaxPageSize);
 
     internal sealed record ConnectionsResponse(int Count, IReadOnlyList<ConnectionView> Connections);
+
+    internal sealed record SiloView(
+        string Silo, string Status, string Role, bool HostsGrains, string HostName, DateTimeOffset StartedAt, DateTimeOffset LastHeartbeat, SiloLoad? Load);
+
+    internal sealed record SilosResponse(bool Clustered, string Self, IReadOnlyList<SiloView> Silos);
 
     internal sealed record LogsResponse(int Count, IReadOnlyList<TrafficEntry> Logs);
 

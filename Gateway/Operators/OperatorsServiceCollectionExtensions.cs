@@ -2,6 +2,7 @@ using GrainChat.Gateway.Activity;
 using GrainChat.Gateway.Auth;
 using GrainChat.Gateway.Metrics;
 using GrainChat.Gateway.Realtime;
+using GrainChat.Silo.Hosting;
 
 namespace GrainChat.Gateway.Operators;
 
@@ -16,6 +17,8 @@ internal static class OperatorsServiceCollectionExtensions
         services.AddSingleton<TrafficLog>();
         services.AddSingleton<IChatActivityObserver>(sp => sp.GetRequiredService<TrafficLog>());
         services.AddSingleton<ProcessHealth>();
+        services.AddSingleton<GatewayNodes>();
+        services.AddGrainClasses(typeof(GatewayNodeGrain));
         services.AddSingleton<PrometheusExporter>();
         services.AddSingleton<IAuthorizationFailurePage, DashboardEndpoints.SignInPage>();
         services.AddHostedService<OperatorStatsBroadcaster>();

@@ -61,4 +61,4 @@ internal sealed class TrafficLog(OperatorEvents events, TimeProvider time) : ICh
 }
 
 /// <summary><c>{event, from, room, data, timestamp}</c>.</summary>
-internal sealed record TrafficEntry(string Event, string From, string? Room, string? Data, DateTimeOffset Timestamp);
+public sealed record TrafficEntry(string Event, string From, string? Room, string? Data, DateTimeOffset Timestamp);

@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using GrainChat.Chat;
 using GrainChat.Gateway.Errors;
+using GrainChat.Silo.Activation;
+using GrainChat.Silo.Cluster.Calls;
 using Microsoft.AspNetCore.SignalR;
 
 namespace GrainChat.Gateway.Realtime;
@@ -36,7 +38,11 @@ internal sealed class ChatHubFilter : IHubFilter
         {
             throw new HubException($"The service is too busy to answer in time (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
         }
-        catch (System.Data.Common.DbException)
+        catch (SiloUnavailableException)
+        {
+            throw new HubException($"The node that holds this data is unreachable or moving; it is back within seconds (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
+        }
+        catch (Exception exception) when (exception is System.Data.Common.DbException or RemoteGrainException { IsStorageFailure: true })
         {
             throw new HubException($"Storage is unavailable; nothing was stored (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
         }

@@ -28,6 +28,9 @@ public sealed class ClusterOptions
     /// <summary>A member whose last heartbeat is older than this is declared dead by any other member.</summary>
     public TimeSpan DeadAfter { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>What the node is, as the membership table and dashboard show it: "silo" (grain-only) or "gateway".</summary>
+    internal string Role { get; set; } = "silo";
+
     /// <summary>Refuses settings the cluster cannot run with, naming the key to fix.</summary>
     internal void Validate(Hosting.StorageProvider storage)
     {

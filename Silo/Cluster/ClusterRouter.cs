@@ -62,7 +62,7 @@ internal sealed partial class ClusterRouter : IRequestHandler
             return true;
         }
 
-        var owner = RemoteOwnerOf(proxy.GrainId);
+        var owner = proxy.GrainClass.IsSiloBound ? SiloNamedBy(proxy.GrainId) : RemoteOwnerOf(proxy.GrainId);
         if (owner is null)
         {
             call = null!;
@@ -78,6 +78,27 @@ internal sealed partial class ClusterRouter : IRequestHandler
 
     public void Handle(SiloConnection connection, long callId, bool oneWay, ReadOnlyMemory<byte> body) =>
         _ = HandleAsync(connection, callId, oneWay, body);
+
+    /// <summary>The silo a <see cref="SiloBoundAttribute"/> grain's key names; null for this one.</summary>
+    private SiloAddress? SiloNamedBy(GrainId grainId)
+    {
+        if (string.Equals(grainId.Key, SiloBoundAttribute.LocalKey, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        SiloAddress silo;
+        try
+        {
+            silo = SiloAddress.Parse(grainId.Key);
+        }
+        catch (FormatException exception)
+        {
+            throw new ArgumentException($"{grainId} is bound to a silo, so its key must be a silo address or '{SiloBoundAttribute.LocalKey}'.", exception);
+        }
+
+        return silo == _membership.Self ? null : silo;
+    }
 
     private SiloAddress? RemoteOwnerOf(GrainId grainId)
     {
@@ -157,6 +178,11 @@ internal sealed partial class ClusterRouter : IRequestHandler
 
     private Task<object?> RunAsync(RemoteRequest request, GrainClassInfo grainClass, MethodDispatcher method, object?[] arguments)
     {
+        if (grainClass.IsSiloBound)
+        {
+            return method.InvokeHereAsync(_services.GetRequiredService<GrainRuntime>(), request.GrainId, arguments, request.Timeout);
+        }
+
         var owner = _hostsGrains ? RemoteOwnerOf(request.GrainId) : _membership.View.Ring.OwnerOf(request.GrainId);
         if (owner is not null && request.Hops < MaxHops)
         {
@@ -191,7 +217,7 @@ internal sealed partial class ClusterRouter : IRequestHandler
         var moved = 0;
         foreach (var activation in _catalog.Activations)
         {
-            var owner = view.Ring.OwnerOf(activation.Id);
+            var owner = activation.GrainClass.IsSiloBound ? null : view.Ring.OwnerOf(activation.Id);
             if (owner is not null && owner != _membership.Self && !_pinned.ContainsKey(activation.Id))
             {
                 activation.RequestDeactivation(new DeactivationReason(DeactivationReasonCode.PlacementChanged, $"Silo {owner} owns the grain now"));

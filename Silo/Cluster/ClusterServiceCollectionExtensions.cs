@@ -18,6 +18,10 @@ public static class ClusterServiceCollectionExtensions
     public static bool IsClusterEnabled(this IConfiguration configuration) =>
         configuration.GetSection(ClusterOptions.SectionName).GetValue<bool>(nameof(ClusterOptions.Enabled));
 
+    /// <summary>Marks this node as a Gateway (serving clients) in the membership table, so operators can tell the roles apart.</summary>
+    public static IServiceCollection AddGatewayNodeRole(this IServiceCollection services) =>
+        services.PostConfigure<ClusterOptions>(options => options.Role = "gateway");
+
     /// <summary>
     /// Makes this silo a member of the cluster configured under <c>GrainChat:Cluster</c> when it is enabled:
     /// membership, placement, the silo port, cross-node streams and the shared key ring. Settings the cluster
@@ -27,6 +31,7 @@ public static class ClusterServiceCollectionExtensions
     {
         var section = configuration.GetSection(ClusterOptions.SectionName);
         services.AddOptions<ClusterOptions>().Bind(section);
+        services.AddSingleton(sp => new ClusterInfo(sp.GetService<ClusterMembership>()));
         if (!configuration.IsClusterEnabled())
         {
             return services;

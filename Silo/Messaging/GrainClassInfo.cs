@@ -16,6 +16,7 @@ internal sealed class GrainClassInfo
     {
         ClassType = grainClass;
         TypeName = GetTypeName(grainClass);
+        IsSiloBound = grainClass.IsDefined(typeof(SiloBoundAttribute), inherit: false);
         GrainInterfaces = grainClass.GetInterfaces()
             .Where(i => i != typeof(IGrainWithStringKey) && i != typeof(IGrain) && typeof(IGrain).IsAssignableFrom(i))
             .ToArray();
@@ -41,6 +42,9 @@ internal sealed class GrainClassInfo
     public string TypeName { get; }
 
     public IReadOnlyList<Type> GrainInterfaces { get; }
+
+    /// <summary>Its key names the silo it runs on (<see cref="SiloBoundAttribute"/>).</summary>
+    public bool IsSiloBound { get; }
 
     public int ActivationCount => Volatile.Read(ref _activationCount);
 

@@ -30,8 +30,6 @@ internal sealed partial class ClusterMembership(
 
     public SiloAddress Self { get; private set; } = new("unstarted", 0, 0);
 
-    public string Role { get; set; } = "gateway";
-
     public MembershipView View => Volatile.Read(ref _view);
 
     /// <summary>Completes once the node has joined and read its first view.</summary>
@@ -47,7 +45,7 @@ internal sealed partial class ClusterMembership(
     {
         _port = port;
         Self = NewIncarnation();
-        await table.InsertAsync(Self, _options.HostsGrains, Role, cancellationToken).ConfigureAwait(false);
+        await table.InsertAsync(Self, _options.HostsGrains, _options.Role, cancellationToken).ConfigureAwait(false);
         await table.SetStatusAsync(Self, SiloStatus.Active, cancellationToken).ConfigureAwait(false);
         Interlocked.Exchange(ref _lastHeartbeatTimestamp, Stopwatch.GetTimestamp());
         LogJoined(logger, Self.ToString(), _options.Name, _options.HostsGrains);
@@ -112,7 +110,7 @@ internal sealed partial class ClusterMembership(
         LogFoundDead(logger, old.ToString());
         catalog.DeactivateAllNow(new Runtime.DeactivationReason(Runtime.DeactivationReasonCode.PlacementChanged, $"Silo {old} was declared dead"));
         Self = NewIncarnation();
-        await table.InsertAsync(Self, _options.HostsGrains, Role, cancellationToken).ConfigureAwait(false);
+        await table.InsertAsync(Self, _options.HostsGrains, _options.Role, cancellationToken).ConfigureAwait(false);
         await table.SetStatusAsync(Self, SiloStatus.Active, cancellationToken).ConfigureAwait(false);
         Interlocked.Exchange(ref _lastHeartbeatTimestamp, Stopwatch.GetTimestamp());
         LogJoined(logger, Self.ToString(), _options.Name, _options.HostsGrains);
