@@ -18,10 +18,10 @@ public sealed class ChatClient : IAsyncDisposable
         ["MessageReceived", "DirectMessageReceived", "UserJoined", "UserLeft", "PresenceChanged", "Message", "Broadcast",
          "LobbySessionUpdated", "admin:connection", "admin:disconnection", "admin:message", "admin:stats"];
 
-    private readonly GatewayFactory _gateway;
+    private readonly IGatewayEndpoint _gateway;
     private readonly List<HubConnection> _connections = [];
 
-    private ChatClient(GatewayFactory gateway, string username, string token)
+    private ChatClient(IGatewayEndpoint gateway, string username, string token)
     {
         _gateway = gateway;
         Username = username;
@@ -41,7 +41,7 @@ public sealed class ChatClient : IAsyncDisposable
 
     public static string UniqueName(string prefix = "u") => $"{prefix}{Guid.NewGuid():N}"[..20];
 
-    public static async Task<ChatClient> RegisterAsync(GatewayFactory gateway, string? username = null, string password = "correct horse")
+    public static async Task<ChatClient> RegisterAsync(IGatewayEndpoint gateway, string? username = null, string password = "correct horse")
     {
         username ??= UniqueName();
 
@@ -55,7 +55,7 @@ public sealed class ChatClient : IAsyncDisposable
         return new ChatClient(gateway, username, body.GetProperty("token").GetString()!);
     }
 
-    public static async Task<ChatClient> LoginAsync(GatewayFactory gateway, string username, string password)
+    public static async Task<ChatClient> LoginAsync(IGatewayEndpoint gateway, string username, string password)
     {
         var response = await gateway.CreateClient().PostAsJsonAsync("/api/login", new { username, password });
         Assert.True(response.IsSuccessStatusCode, $"Could not log in {username}: {response.StatusCode}");
@@ -64,8 +64,11 @@ public sealed class ChatClient : IAsyncDisposable
     }
 
     /// <summary>The admin the test Gateway created at startup.</summary>
-    public static Task<ChatClient> AdminAsync(GatewayFactory gateway) =>
+    public static Task<ChatClient> AdminAsync(IGatewayEndpoint gateway) =>
         LoginAsync(gateway, GatewayFactory.AdminName, GatewayFactory.AdminPassword);
+
+    /// <summary>The same user, with the same token, talking to another Gateway node.</summary>
+    public ChatClient On(IGatewayEndpoint gateway) => new(gateway, Username, Token);
 
     public async Task<HubConnection> ConnectAsync(string? token = null)
     {

@@ -8,7 +8,7 @@ namespace GrainChat.Tests.Infrastructure;
 /// The Gateway on real Kestrel (a free loopback port) with its own temporary SQLite file and key folder,
 /// so HTTP and SignalR WebSocket traffic in the tests goes over real sockets.
 /// </summary>
-public class GatewayFactory : WebApplicationFactory<Program>
+public class GatewayFactory : WebApplicationFactory<Program>, IGatewayEndpoint
 {
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("grainchat-gateway-");
 

@@ -5,9 +5,12 @@ using System.Net.Sockets;
 namespace GrainChat.Tests.Infrastructure;
 
 /// <summary>The Gateway as a separate operating-system process, for tests that kill it.</summary>
-public sealed class GatewayProcess : IAsyncDisposable
+public sealed class GatewayProcess : IAsyncDisposable, IGatewayEndpoint
 {
+    private const int OutputLinesKept = 200;
+
     private readonly Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
     private GatewayProcess(Process process, Uri address)
     {
@@ -17,7 +20,17 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<GatewayProcess> StartAsync(string dataDirectory, int? port = null)
+    public Uri ServerAddress => Address;
+
+    /// <summary>The last lines the process wrote (stdout and stderr), for failure messages.</summary>
+    public string Output => string.Join('\n', _output);
+
+    public int ProcessId => _process.Id;
+
+    public HttpClient CreateClient() => new() { BaseAddress = Address };
+
+    /// <summary>Starts a Gateway on SQLite in <paramref name="dataDirectory"/>; <paramref name="settings"/> override any default.</summary>
+    public static async Task<GatewayProcess> StartAsync(string dataDirectory, int? port = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var listenPort = port ?? FreePort();
         var address = new Uri($"http://127.0.0.1:{listenPort}/");
@@ -44,14 +57,21 @@ public sealed class GatewayProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.ArgumentList.Add($"--{key}");
+            start.ArgumentList.Add(value);
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the Gateway.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var gateway = new GatewayProcess(process, address);
+        process.OutputDataReceived += (_, line) => gateway.Remember(line.Data);
+        process.ErrorDataReceived += (_, line) => gateway.Remember(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var gateway = new GatewayProcess(process, address);
         using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.TrueAsync(() => !process.HasExited && IsAlive(http), TimeSpan.FromSeconds(60), "The Gateway process did not come up.");
+        await Eventually.TrueAsync(() => process.HasExited || IsAlive(http), TimeSpan.FromSeconds(60), "The Gateway process did not come up.");
+        Assert.False(process.HasExited, $"The Gateway process exited at start:\n{gateway.Output}");
         return gateway;
     }
 
@@ -81,6 +101,19 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    private void Remember(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        while (_output.Count > OutputLinesKept && _output.TryDequeue(out _))
+        {
+        }
     }
 
     private static bool IsAlive(HttpClient http)

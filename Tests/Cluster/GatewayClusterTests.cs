@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using GrainChat.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace GrainChat.Tests.Cluster;
+
+/// <summary>Three Gateway processes on one PostgreSQL, each with its own key folder: one chat, whichever node a client uses.</summary>
+public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<GatewayCluster>
+{
+    private GatewayProcess A => cluster.Nodes[0];
+
+    private GatewayProcess B => cluster.Nodes[1];
+
+    private GatewayProcess C => cluster.Nodes[2];
+
+    [PostgresFact]
+    public async Task A_token_from_one_node_is_accepted_by_every_node()
+    {
+        await using var alice = await ChatClient.RegisterAsync(A);
+
+        foreach (var node in cluster.Nodes)
+        {
+            await using var elsewhere = alice.On(node);
+            var me = await elsewhere.Http.GetFromJsonAsync<JsonElement>("/api/me");
+            Assert.Equal(alice.Username, me.GetProperty("username").GetString());
+        }
+    }
+
+    [PostgresFact]
+    public async Task Clients_on_different_nodes_in_one_room_receive_each_others_messages_in_order()
+    {
+        await using var alice = await ChatClient.RegisterAsync(A);
+        await using var bob = (await ChatClient.RegisterAsync(B)).On(B);
+        await using var carol = (await ChatClient.RegisterAsync(C)).On(C);
+        var roomId = await alice.CreateRoomAsync();
+        await bob.JoinAsync(roomId);
+        await carol.JoinAsync(roomId);
+        var listeners = new[] { alice, bob, carol };
+        foreach (var listener in listeners)
+        {
+            await ConnectedAsync(listener);
+        }
+
+        for (var i = 0; i < 30; i++)
+        {
+            await listeners[i % 3].PostAsync(roomId, $"hop {i}");
+        }
+
+        foreach (var listener in listeners)
+        {
+            await Eventually.TrueAsync(
+                () => MessageIds(listener, roomId).Count >= 30,
+                ChatClient.WaitLimit,
+                $"{listener.Username} gets all 30 messages; got {string.Join(',', MessageIds(listener, roomId))}");
+            Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), MessageIds(listener, roomId));
+        }
+    }
+
+    [PostgresFact]
+    public async Task A_direct_message_sent_through_one_node_reaches_the_recipient_on_another()
+    {
+        await using var alice = await ChatClient.RegisterAsync(A);
+        await using var carol = await ChatClient.RegisterAsync(C);
+        await ConnectedAsync(carol);
+
+        var sent = await alice.Http.PostAsJsonAsync($"/api/dm/{carol.Username}/messages", new { text = "across the cluster" });
+
+        Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
+        await carol.WaitForEventAsync("DirectMessageReceived", m => m.GetProperty("text").GetString() == "across the cluster");
+    }
+
+    [PostgresFact]
+    public async Task Logout_on_one_node_closes_the_users_connection_on_another()
+    {
+        await using var alice = await ChatClient.RegisterAsync(A);
+        await using var aliceOnB = alice.On(B);
+        var connection = await ConnectedAsync(aliceOnB);
+        var closed = new TaskCompletionSource();
+        connection.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        Assert.Equal(HttpStatusCode.OK, (await alice.Http.PostAsync("/api/logout", null)).StatusCode);
+
+        await closed.Task.WaitAsync(ChatClient.WaitLimit);
+        Assert.Equal(HubConnectionState.Disconnected, connection.State);
+    }
+
+    [PostgresFact]
+    public async Task An_admin_on_one_node_lists_and_disconnects_a_connection_held_by_another()
+    {
+        await using var admin = await ChatClient.AdminAsync(A);
+        await using var dave = await ChatClient.RegisterAsync(C);
+        var connection = await ConnectedAsync(dave);
+        var closed = new TaskCompletionSource();
+        connection.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        var listed = await admin.Http.GetFromJsonAsync<JsonElement>($"/api/admin/connections?user={dave.Username}");
+        var connectionId = Assert.Single(listed.GetProperty("connections").EnumerateArray()).GetProperty("connectionId").GetString();
+        var disconnected = await admin.Http.PostAsync($"/api/admin/disconnect/{connectionId}", null);
+
+        Assert.Equal(HttpStatusCode.OK, disconnected.StatusCode);
+        await closed.Task.WaitAsync(ChatClient.WaitLimit);
+    }
+
+    [PostgresFact]
+    public async Task Twenty_users_spread_over_the_nodes_racing_for_a_four_player_session_leave_exactly_four_players()
+    {
+        await using var host = await ChatClient.RegisterAsync(A);
+        var room = ChatClient.UniqueName("race");
+        Assert.Equal(HttpStatusCode.OK, (await host.Http.PostAsJsonAsync("/api/lobby", new { type = "host", room })).StatusCode);
+        var racers = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => ChatClient.RegisterAsync(cluster.Nodes[i % 3])));
+
+        var responses = await Task.WhenAll(racers.Select(r => r.Http.PostAsJsonAsync("/api/lobby", new { type = "join", room })));
+
+        Assert.Equal(3, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        var sessions = await B.CreateClient().GetFromJsonAsync<JsonElement>("/api/lobby/sessions");
+        var session = sessions.GetProperty("active_sessions").EnumerateArray().Single(s => s.GetProperty("room").GetString() == room);
+        Assert.Equal(4, session.GetProperty("players").GetArrayLength());
+        foreach (var racer in racers)
+        {
+            await racer.DisposeAsync();
+        }
+    }
+
+    [PostgresFact]
+    public async Task The_silos_page_lists_every_node_as_an_active_gateway()
+    {
+        await using var admin = await ChatClient.AdminAsync(B);
+
+        var silos = await admin.Http.GetFromJsonAsync<JsonElement>("/api/admin/silos");
+
+        var active = silos.GetProperty("silos").EnumerateArray().Where(s => s.GetProperty("status").GetString() == "Active").ToArray();
+        Assert.Equal(GatewayCluster.NodeCount, active.Length);
+        Assert.All(active, s => Assert.Equal("gateway", s.GetProperty("role").GetString()));
+        Assert.True(silos.GetProperty("clustered").GetBoolean());
+    }
+
+    /// <summary>Connects and waits until the connection follows its user and rooms: a hub call is answered only after its start-up has finished.</summary>
+    private static async Task<HubConnection> ConnectedAsync(ChatClient client)
+    {
+        var connection = await client.ConnectAsync();
+        await connection.InvokeAsync<JsonElement>("GetRooms");
+        return connection;
+    }
+
+    private static List<long> MessageIds(ChatClient client, string roomId) =>
+        client.Events.Where(e => e.Name == "MessageReceived" && e.Payload.GetProperty("roomId").GetString() == roomId)
+            .Select(e => e.Payload.GetProperty("id").GetInt64())
+            .ToList();
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace GrainChat.Tests.Infrastructure;
+
+/// <summary>
+/// Gateway processes forming one cluster on one throwaway PostgreSQL server, each with its own data folder (and so
+/// its own key folder), as nodes on separate machines would be. Timings are shortened so failures show in seconds.
+/// </summary>
+public sealed class GatewayCluster : IAsyncLifetime
+{
+    public const int NodeCount = 3;
+    public static readonly TimeSpan DeadAfter = TimeSpan.FromSeconds(3);
+
+    private readonly PostgresServer _postgres = new();
+    private readonly List<DirectoryInfo> _directories = [];
+    private readonly List<GatewayProcess> _nodes = [];
+    private string _database = "";
+
+    public IReadOnlyList<GatewayProcess> Nodes => _nodes;
+
+    public async Task InitializeAsync()
+    {
+        await _postgres.InitializeAsync();
+        if (PostgresServer.FindBinaries() is null)
+        {
+            return;
+        }
+
+        _database = await _postgres.CreateDatabaseAsync();
+        var name = $"gw-{Guid.NewGuid():N}";
+        // The first node migrates the schema and creates the admin; the others then start together.
+        _nodes.Add(await StartNodeAsync(name));
+        _nodes.AddRange(await Task.WhenAll(Enumerable.Range(1, NodeCount - 1).Select(_ => StartNodeAsync(name))));
+        using var http = _nodes[0].CreateClient();
+        await Eventually.TrueAsync(() => CountActive(http) == NodeCount, TimeSpan.FromSeconds(30), "all nodes join the cluster");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        await _postgres.DisposeAsync();
+        foreach (var directory in _directories)
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private async Task<GatewayProcess> StartNodeAsync(string clusterName)
+    {
+        var directory = Directory.CreateTempSubdirectory("grainchat-node-");
+        lock (_directories)
+        {
+            _directories.Add(directory);
+        }
+
+        return await GatewayProcess.StartAsync(directory.FullName, settings: new Dictionary<string, string>
+        {
+            ["GrainChat:Storage:Provider"] = "Postgres",
+            ["ConnectionStrings:GrainChat"] = _database,
+            ["GrainChat:Cluster:Enabled"] = "true",
+            ["GrainChat:Cluster:Name"] = clusterName,
+            ["GrainChat:Cluster:Key"] = TestCluster.Key,
+            ["GrainChat:Cluster:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["GrainChat:Cluster:HeartbeatInterval"] = "00:00:00.500",
+            ["GrainChat:Cluster:DeadAfter"] = DeadAfter.ToString("c", CultureInfo.InvariantCulture),
+            ["GrainChat:Presence:GracePeriod"] = "00:00:01",
+            ["GrainChat:Admins:0"] = GatewayFactory.AdminName,
+            ["GrainChat:Bootstrap:AdminPassword"] = GatewayFactory.AdminPassword,
+            ["GrainChat:RateLimit:LoginsPerMinutePerAddress"] = "100000",
+            ["GrainChat:RateLimit:RegistrationsPerHourPerAddress"] = "100000",
+            ["GrainChat:RateLimit:RoomsCreatedPerHour"] = "100000",
+            ["GrainChat:RateLimit:JoinsPerMinute"] = "100000",
+        });
+    }
+
+    private static int CountActive(HttpClient http)
+    {
+        try
+        {
+            var login = http.PostAsync("/api/login", System.Net.Http.Json.JsonContent.Create(new { username = GatewayFactory.AdminName, password = GatewayFactory.AdminPassword })).Result;
+            var token = System.Text.Json.JsonDocument.Parse(login.Content.ReadAsStringAsync().Result).RootElement.GetProperty("token").GetString();
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/admin/silos");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            var silos = System.Text.Json.JsonDocument.Parse(http.SendAsync(request).Result.Content.ReadAsStringAsync().Result).RootElement.GetProperty("silos");
+            return silos.EnumerateArray().Count(s => s.GetProperty("status").GetString() == "Active");
+        }
+        catch (Exception exception) when (exception is AggregateException or InvalidOperationException or KeyNotFoundException or System.Text.Json.JsonException)
+        {
+            return 0;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
