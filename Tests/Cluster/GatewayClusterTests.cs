@@ -153,6 +153,24 @@ public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<
         return connection;
     }
 
+    [BrowserFact]
+    public async Task The_dashboard_of_any_node_shows_every_silo_and_its_grains()
+    {
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await Browser.LaunchAsync(playwright);
+        var page = await (await browser.NewContextAsync(new() { BaseURL = C.ServerAddress.ToString(), ViewportSize = new() { Width = 1400, Height = 1200 } })).NewPageAsync();
+
+        await page.GotoAsync("/dashboard");
+        await page.FillAsync("#username", GatewayFactory.AdminName);
+        await page.FillAsync("#password", GatewayFactory.AdminPassword);
+        await page.ClickAsync("#signin-button");
+
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("#silos tbody tr")).ToHaveCountAsync(GatewayCluster.NodeCount);
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("#silos tbody tr", new() { HasText = "(this node)" })).ToHaveCountAsync(1);
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("#silo-grains tbody tr")).ToHaveCountAsync(GatewayCluster.NodeCount + 1);
+        await Browser.ScreenshotAsync(page, "dashboard-cluster.png");
+    }
+
     private static List<long> MessageIds(ChatClient client, string roomId) =>
         client.Events.Where(e => e.Name == "MessageReceived" && e.Payload.GetProperty("roomId").GetString() == roomId)
             .Select(e => e.Payload.GetProperty("id").GetInt64())

@@ -47,6 +47,7 @@ public sealed class GatewayProcess : IAsyncDisposable, IGatewayEndpoint
             gatewayDll,
             "--urls", address.ToString().TrimEnd('/'),
             "--contentRoot", dataDirectory,
+            "--webroot", WebRoot,
             "--ConnectionStrings:GrainChat", $"Data Source={Path.Combine(dataDirectory, "grainchat.db")}",
             "--GrainChat:DataProtection:KeysDirectory", Path.Combine(dataDirectory, "keys"),
             "--GrainChat:RateLimit:MessagesPerSecond", "100000",
@@ -101,6 +102,24 @@ public sealed class GatewayProcess : IAsyncDisposable, IGatewayEndpoint
         }
 
         _process.Dispose();
+    }
+
+    /// <summary>The Gateway project's wwwroot (the web client and dashboard assets), found above the test binaries.</summary>
+    private static string WebRoot
+    {
+        get
+        {
+            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                var candidate = Path.Combine(directory.FullName, "Gateway", "wwwroot");
+                if (Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            throw new DirectoryNotFoundException("Gateway/wwwroot was not found above the test binaries.");
+        }
     }
 
     private void Remember(string? line)

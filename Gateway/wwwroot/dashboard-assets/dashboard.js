@@ -139,7 +139,7 @@ for (const header of document.querySelectorAll("#grains th[data-sort]")) {
     renderGrains();
   });
 }
-$("grains-refresh").addEventListener("click", () => { loadGrains(); loadSilo(); });
+$("grains-refresh").addEventListener("click", () => { loadGrains(); loadSilo(); loadSilos(); });
 
 async function loadSilo() {
   const silo = await api("GET", "/api/admin/silo");
@@ -156,6 +156,38 @@ async function loadSilo() {
     const dd = document.createElement("dd"); dd.textContent = value;
     return [dt, dd];
   }));
+}
+
+// ---- silos of the cluster (this node alone when it is not clustered) ------------------------------------------
+
+async function loadSilos() {
+  const { self, silos } = await api("GET", "/api/admin/silos");
+  const mb = (bytes) => `${(bytes / 1048576).toFixed(0)} MB`;
+  const ago = (iso) => `${Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))} s ago`;
+  const live = silos.filter((s) => s.status !== "Dead");
+  $("silos-count").textContent = `(${live.length} live${silos.length > live.length ? `, ${silos.length - live.length} dead` : ""})`;
+  $("silos").tBodies[0].replaceChildren(...silos.map((s) => {
+    const row = document.createElement("tr");
+    const load = s.load ?? {};
+    row.append(
+      cell(s.silo === self ? `${s.silo} (this node)` : s.silo), cell(s.role), cell(s.status, s.status === "Active" ? "" : "down"),
+      cell(`${Math.round((Date.now() - Date.parse(s.startedAt)) / 1000)} s`), cell(load.cpuPercent === undefined ? "" : `${load.cpuPercent}%`),
+      cell(load.memoryBytes === undefined ? "" : mb(load.memoryBytes)), cell(load.activations), cell(load.callsPerSecond), cell(ago(s.lastHeartbeat)));
+    return row;
+  }));
+
+  const types = [...new Set(live.flatMap((s) => Object.keys(s.load?.activationsByType ?? {})))].sort();
+  const header = document.createElement("tr");
+  header.append(cell("Silo"), ...types.map((t) => cell(t)), cell("All"));
+  $("silo-grains").tHead.replaceChildren(header);
+  const rowOf = (name, counts) => {
+    const row = document.createElement("tr");
+    row.append(cell(name), ...types.map((t) => cell(counts[t] ?? 0)), cell(types.reduce((sum, t) => sum + (counts[t] ?? 0), 0)));
+    return row;
+  };
+  const total = {};
+  for (const s of live) for (const [t, n] of Object.entries(s.load?.activationsByType ?? {})) total[t] = (total[t] ?? 0) + n;
+  $("silo-grains").tBodies[0].replaceChildren(...live.map((s) => rowOf(s.silo, s.load?.activationsByType ?? {})), rowOf("Total", total));
 }
 
 async function loadSummary() {
@@ -207,8 +239,9 @@ async function start() {
   hub.onreconnected(() => { $("hub-state").textContent = "live"; $("hub-state").className = "badge"; loadConnections(); });
   await hub.start();
   $("hub-state").textContent = "live";
-  await Promise.all([loadConnections(), loadLogs(), loadGrains(), loadSilo(), loadSummary()]);
-  setInterval(() => { loadGrains(); loadSilo(); loadSummary(); }, 10000);
+  await Promise.all([loadConnections(), loadLogs(), loadGrains(), loadSilo(), loadSilos(), loadSummary()]);
+  // Live events come from this node only; the cluster-wide lists are refreshed from the API.
+  setInterval(() => { loadGrains(); loadSilo(); loadSilos(); loadSummary(); loadConnections(); }, 10000);
 }
 
 start().catch((error) => { $("hub-state").textContent = `offline: ${error.message}`; $("hub-state").className = "badge down"; });
