@@ -3,6 +3,7 @@ using GrainChat.Gateway.Auth;
 using GrainChat.Gateway.Errors;
 using GrainChat.Gateway.Hosting;
 using GrainChat.Gateway.Operators;
+using GrainChat.Silo.Cluster;
 
 if (args is [CreateAdminCommand.Name, ..])
 {
@@ -11,7 +12,16 @@ if (args is [CreateAdminCommand.Name, ..])
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddGrainChatSilo();
+try
+{
+    builder.AddGrainChatSilo();
+}
+catch (ClusterConfigurationException exception)
+{
+    await Console.Error.WriteLineAsync(exception.Message);
+    return 2;
+}
+
 builder.AddGrainChatAuth();
 builder.AddChatFeatures();
 builder.Services.AddOperators();

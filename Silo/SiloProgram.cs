@@ -27,7 +27,7 @@ internal static class SiloProgram
         {
             builder.Services.AddGrainChatSilo(builder.Configuration).AddChatGrains(builder.Configuration);
         }
-        catch (InvalidOperationException exception)
+        catch (ClusterConfigurationException exception)
         {
             await Console.Error.WriteLineAsync(exception.Message).ConfigureAwait(false);
             return 2;

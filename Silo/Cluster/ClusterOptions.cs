@@ -36,24 +36,40 @@ public sealed class ClusterOptions
     {
         if (storage != Hosting.StorageProvider.Postgres)
         {
-            throw new InvalidOperationException(
+            throw new ClusterConfigurationException(
                 $"GrainChat:Cluster:Enabled is true but GrainChat:Storage:Provider is {storage}: clustering coordinates through PostgreSQL. " +
                 "Set GrainChat:Storage:Provider=Postgres and ConnectionStrings:GrainChat to a PostgreSQL server, or turn clustering off.");
         }
 
         if (string.IsNullOrEmpty(Key) || Key.Length < 16)
         {
-            throw new InvalidOperationException("GrainChat:Cluster:Key must be set to a shared secret of at least 16 characters when clustering is enabled.");
+            throw new ClusterConfigurationException("GrainChat:Cluster:Key must be set to a shared secret of at least 16 characters when clustering is enabled.");
         }
 
         if (string.IsNullOrWhiteSpace(Name) || string.IsNullOrWhiteSpace(AdvertisedAddress) || SiloPort is < 0 or > 65535)
         {
-            throw new InvalidOperationException("GrainChat:Cluster:Name, AdvertisedAddress and SiloPort (0-65535) must be valid.");
+            throw new ClusterConfigurationException("GrainChat:Cluster:Name, AdvertisedAddress and SiloPort (0-65535) must be valid.");
         }
 
         if (HeartbeatInterval <= TimeSpan.Zero || DeadAfter < HeartbeatInterval * 2)
         {
-            throw new InvalidOperationException("GrainChat:Cluster:DeadAfter must be at least twice HeartbeatInterval, and both positive.");
+            throw new ClusterConfigurationException("GrainChat:Cluster:DeadAfter must be at least twice HeartbeatInterval, and both positive.");
         }
+    }
+}
+
+/// <summary>The cluster settings cannot work; the message names the setting to change. Hosts print it and exit.</summary>
+public sealed class ClusterConfigurationException : InvalidOperationException
+{
+    public ClusterConfigurationException(string message) : base(message)
+    {
+    }
+
+    public ClusterConfigurationException()
+    {
+    }
+
+    public ClusterConfigurationException(string message, Exception innerException) : base(message, innerException)
+    {
     }
 }
