@@ -9,7 +9,9 @@ namespace GrainChat.Silo.Cluster;
 /// handler registered for their channel. When the connection drops it is reopened (with back-off) and every
 /// <see cref="Reconnected"/> handler runs, so listeners can catch up on what they may have missed.
 /// </summary>
-internal sealed partial class ClusterNotifications(NpgsqlDataSource dataSource, ILogger<ClusterNotifications> logger) : IAsyncDisposable
+internal sealed partial class ClusterNotifications(
+    Microsoft.Extensions.Options.IOptions<Hosting.StorageOptions> storage,
+    ILogger<ClusterNotifications> logger) : IAsyncDisposable
 {
     /// <summary>How the listening connection shows in <c>pg_stat_activity</c>.</summary>
     public const string ApplicationName = "grainchat-notifications";
@@ -57,7 +59,8 @@ internal sealed partial class ClusterNotifications(NpgsqlDataSource dataSource, 
         {
             try
             {
-                var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { ApplicationName = ApplicationName, Pooling = false };
+                // From the configured string: a data source's own copy has the password taken out.
+                var settings = new NpgsqlConnectionStringBuilder(storage.Value.ConnectionString) { ApplicationName = ApplicationName, Pooling = false };
                 await using var connection = new NpgsqlConnection(settings.ConnectionString);
                 await connection.OpenAsync(_stopping.Token).ConfigureAwait(false);
                 connection.Notification += (_, notification) => _received.Writer.TryWrite(new Received(notification.Channel, notification.Payload));
