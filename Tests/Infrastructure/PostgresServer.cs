@@ -18,7 +18,10 @@ public sealed class PostgresServer : IAsyncLifetime
     private string? _binaries;
     private int _port;
 
-    public string AdminConnectionString => $"Host=127.0.0.1;Port={_port};Username=postgres;Database=postgres;Pooling=false";
+    // A password, as on a real server: code that drops it from a connection string (Npgsql's data sources do) fails here too.
+    private const string Password = "grainchat-test";
+
+    public string AdminConnectionString => $"Host=127.0.0.1;Port={_port};Username=postgres;Password={Password};Database=postgres;Pooling=false";
 
     public static string? FindBinaries()
     {
@@ -44,7 +47,14 @@ public sealed class PostgresServer : IAsyncLifetime
             await RunAsync("chown", ["-R", "postgres:postgres", _directory.FullName], asPostgres: false);
         }
 
-        await RunAsync(Path.Combine(_binaries, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+        var passwordFile = Path.Combine(_directory.FullName, "password");
+        await File.WriteAllTextAsync(passwordFile, Password);
+        if (IsRoot)
+        {
+            await RunAsync("chown", ["postgres:postgres", passwordFile], asPostgres: false);
+        }
+
+        await RunAsync(Path.Combine(_binaries, "initdb"), ["-D", data, "-U", "postgres", "--pwfile", passwordFile, "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-sync"]);
         _port = FreePort();
         await StartAsync();
     }
@@ -76,7 +86,7 @@ public sealed class PostgresServer : IAsyncLifetime
             await command.ExecuteNonQueryAsync();
         }
 
-        return $"Host=127.0.0.1;Port={_port};Username=postgres;Database={name};Maximum Pool Size=50";
+        return $"Host=127.0.0.1;Port={_port};Username=postgres;Password={Password};Database={name};Maximum Pool Size=50";
     }
 
     public async Task DisposeAsync()

@@ -54,18 +54,22 @@ async function withWorkers(count, body) {
 }
 
 /** Fan-out: every connection sends at the given rate per sender; returns delivered/s, latency, loss, CPU and RSS. */
-exports.fanout = ({ kind, url, pid, specs, workers, ratePerSender, seconds, drainSeconds = 2 }) =>
+// With `pids` (a cluster's nodes), CPU is summed over them and also reported per process.
+exports.fanout = ({ kind, url, pid, pids, specs, workers, ratePerSender, seconds, drainSeconds = 2 }) =>
   withWorkers(workers, async (pool) => {
     const parts = spread(specs, workers);
     await pool.all("open", (i) => ({ kind, url, specs: parts[i], listen: true }));
-    const before = processStats(pid);
+    const all = pids ?? [pid];
+    const beforeEach = all.map(processStats);
+    const before = { cpuSeconds: beforeEach.reduce((a, s) => a + s.cpuSeconds, 0), rssBytes: beforeEach.reduce((a, s) => a + s.rssBytes, 0) };
     const started = Date.now();
     let peakRss = before.rssBytes;
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, processStats(pid).rssBytes); }, 500);
+    const sampler = setInterval(() => { peakRss = Math.max(peakRss, all.map(processStats).reduce((a, s) => a + s.rssBytes, 0)); }, 500);
     const results = await pool.all("fanout", () => ({ ratePerSender, seconds, drainSeconds }));
     clearInterval(sampler);
     const elapsed = (Date.now() - started) / 1000;
-    const after = processStats(pid);
+    const afterEach = all.map(processStats);
+    const after = { cpuSeconds: afterEach.reduce((a, s) => a + s.cpuSeconds, 0) };
     await pool.all("closeAll", () => ({}));
     const members = specs.length / new Set(specs.map((s) => s.room)).size;
     const sent = results.reduce((a, r) => a + r.sent, 0);
@@ -78,6 +82,8 @@ exports.fanout = ({ kind, url, pid, specs, workers, ratePerSender, seconds, drai
       deliveredPerSecond: received / seconds,
       latencyMs: latency,
       serverCpuPercent: (100 * (after.cpuSeconds - before.cpuSeconds)) / elapsed / os.cpus().length,
+      serverCpuSeconds: after.cpuSeconds - before.cpuSeconds,
+      serverCpuSecondsByProcess: afterEach.map((s, i) => s.cpuSeconds - beforeEach[i].cpuSeconds),
       serverRssBytes: peakRss,
       loadgenCpuPercent: (100 * results.reduce((a, r) => a + r.cpuSeconds, 0)) / elapsed / os.cpus().length,
     };

@@ -26,7 +26,7 @@ async function open({ kind, url, specs, listen }) {
   const batch = 50;
   for (let i = 0; i < specs.length; i += batch) {
     opened.push(...await Promise.all(specs.slice(i, i + batch).map(async (spec) => {
-      const client = await connect(kind, url, spec.token);
+      const client = await connect(kind, spec.url ?? url, spec.token);
       if (listen) client.onMessage(record);
       if (spec.room) await client.join(spec.room);
       return { ...spec, client };
