@@ -387,7 +387,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         // Calls go on to the next activation; work bound to this one (ticks, scheduled turns) ends with it.
         foreach (var item in waiting.Where(i => !i.IsDone && !i.IsBoundToActivation))
         {
-            runtime.Dispatch(Id, GrainClass, item);
+            runtime.Redispatch(Id, GrainClass, item);
         }
 
         _deactivated.TrySetResult();

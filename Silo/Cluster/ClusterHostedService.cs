@@ -83,6 +83,7 @@ internal sealed partial class ClusterHostedService(
                 try
                 {
                     await membership.HeartbeatAsync(_stopping.Token).ConfigureAwait(false);
+                    router.DeactivateMisplaced();
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {

@@ -73,8 +73,44 @@ internal sealed partial class ClusterRouter : IRequestHandler
         return true;
     }
 
+    /// <summary>
+    /// Sends a call that waited for a now-gone activation to the grain's owner when that is another silo; false
+    /// when it should run here.
+    /// </summary>
+    public bool TryForward(GrainId grainId, GrainClassInfo grainClass, IActivationWorkItem item)
+    {
+        if (grainClass.IsSiloBound || item is not IForwardableRequest request)
+        {
+            return false;
+        }
+
+        SiloAddress? owner;
+        try
+        {
+            owner = RemoteOwnerOf(grainId);
+        }
+        catch (SiloUnavailableException exception)
+        {
+            item.Fail(exception);
+            return true;
+        }
+
+        if (owner is null)
+        {
+            return false;
+        }
+
+        request.ForwardTo(this, owner, grainId);
+        return true;
+    }
+
+    /// <summary>Deactivates the activations another silo owns in the current view (after a view change, or one that slipped in meanwhile).</summary>
+    public void DeactivateMisplaced() => OnViewChanged(_membership.View);
+
     /// <summary>Tests only: this silo acts as the grain's owner whatever the ring says (to force a double activation).</summary>
     internal void PinHere(GrainId grainId) => _pinned[grainId] = true;
+
+    internal void Unpin(GrainId grainId) => _pinned.TryRemove(grainId, out _);
 
     public void Handle(SiloConnection connection, long callId, bool oneWay, ReadOnlyMemory<byte> body) =>
         _ = HandleAsync(connection, callId, oneWay, body);
@@ -125,7 +161,7 @@ internal sealed partial class ClusterRouter : IRequestHandler
         return await _services.GetRequiredService<GrainRuntime>().InvokeAsync(proxy, method, arguments).ConfigureAwait(false);
     }
 
-    private async Task<TResult> InvokeRemoteAsync<TResult>(SiloAddress owner, GrainId grainId, MethodDispatcher<TResult> method, object?[] arguments, TimeSpan timeout, int hops)
+    public async Task<TResult> InvokeRemoteAsync<TResult>(SiloAddress owner, GrainId grainId, MethodDispatcher<TResult> method, object?[] arguments, TimeSpan timeout, int hops)
     {
         var connection = await _connections.GetAsync(owner).ConfigureAwait(false);
         var body = new ArrayBufferWriter<byte>(256);

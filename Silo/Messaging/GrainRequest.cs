@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using GrainChat.Silo.Activation;
+using GrainChat.Silo.Cluster;
 
 namespace GrainChat.Silo.Messaging;
 
 /// <summary>A call to a grain method. It is its own completion source, so a call costs one allocation besides its arguments.</summary>
-internal sealed class GrainRequest<TResult> : TaskCompletionSource<TResult>, IActivationWorkItem
+internal sealed class GrainRequest<TResult> : TaskCompletionSource<TResult>, IActivationWorkItem, IForwardableRequest
 {
     private readonly MethodDispatcher<TResult> _method;
     private readonly object?[] _arguments;
@@ -67,6 +68,30 @@ internal sealed class GrainRequest<TResult> : TaskCompletionSource<TResult>, IAc
         }
     }
 
+    /// <summary>Sends the call to another silo with what is left of its time; its answer completes this request.</summary>
+    public void ForwardTo(ClusterRouter router, Cluster.SiloAddress owner, GrainId grainId)
+    {
+        var remaining = TimeSpan.FromSeconds((double)(_deadlineTimestamp - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+        router.InvokeRemoteAsync(owner, grainId, _method, _arguments, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), hops: 0)
+            .ContinueWith(
+                static (answer, state) =>
+                {
+                    var request = (GrainRequest<TResult>)state!;
+                    if (answer.IsCompletedSuccessfully)
+                    {
+                        request.TrySetResult(answer.Result);
+                    }
+                    else
+                    {
+                        request.Fail(answer.Exception?.InnerException ?? new TaskCanceledException());
+                    }
+                },
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+    }
+
     public void FailIfExpired(long nowTimestamp)
     {
         if (nowTimestamp >= _deadlineTimestamp && !IsDone)
@@ -75,4 +100,10 @@ internal sealed class GrainRequest<TResult> : TaskCompletionSource<TResult>, IAc
                 $"Response did not arrive on time in {_timeout} for {_method.GrainClass.ClassType.Name}.{_method.Name}; the grain may be busy with a call cycle or a slow turn."));
         }
     }
+}
+
+/// <summary>A call that can be sent on to another silo, when the grain turns out to live there now.</summary>
+internal interface IForwardableRequest
+{
+    void ForwardTo(ClusterRouter router, Cluster.SiloAddress owner, GrainId grainId);
 }

@@ -46,8 +46,20 @@ internal sealed partial class GrainRuntime(Catalog catalog, IOptions<SiloOptions
             TaskScheduler.Default);
 
     /// <summary>
-    /// Delivers a work item to the grain's activation, following it to a new one when the old one was just removed.
-    /// Returns the activation that took the item, or null when the item was failed instead.
+    /// Hands on a call that waited for an activation that has gone: to the grain's owner, which in a cluster may
+    /// now be another silo (the activation went because its grain moved).
+    /// </summary>
+    public void Redispatch(GrainId grainId, GrainClassInfo grainClass, IActivationWorkItem item)
+    {
+        if (cluster is null || !cluster.TryForward(grainId, grainClass, item))
+        {
+            Dispatch(grainId, grainClass, item);
+        }
+    }
+
+    /// <summary>
+    /// Delivers a work item to the grain's activation on this silo, following it to a new one when the old one was
+    /// just removed. Returns the activation that took the item, or null when the item was failed instead.
     /// </summary>
     public GrainActivation? Dispatch(GrainId grainId, GrainClassInfo grainClass, IActivationWorkItem item)
     {

@@ -77,6 +77,24 @@ public sealed class ClusterFailureTests(PostgresServer server)
         Assert.Equal(11, await retry);
     }
 
+    [PostgresFact]
+    public async Task An_activation_on_a_silo_that_does_not_own_its_grain_is_moved_to_the_owner_within_a_heartbeat()
+    {
+        await using var cluster = await TestCluster.StartAsync(await server.CreateDatabaseAsync(), silos: 2);
+        var owner = cluster.Silos[0];
+        var stray = cluster.Silos[1];
+        var key = cluster.KeyOwnedBy(owner, "clusterprobe", "stray");
+        var grainId = new GrainId("clusterprobe", key);
+        var router = stray.Services.GetRequiredService<ClusterRouter>();
+        router.PinHere(grainId);
+        Assert.Equal(TestCluster.AddressOf(stray).ToString(), await stray.GrainFactory.GetGrain<IClusterProbeGrain>(key).WhereAsync());
+
+        router.Unpin(grainId);
+
+        await Eventually.TrueAsync(() => cluster.ActivationsOf(grainId, [stray]) == 0, TestCluster.HeartbeatInterval * 6, "the stray activation is deactivated");
+        Assert.Equal(TestCluster.AddressOf(owner).ToString(), await stray.GrainFactory.GetGrain<IClusterProbeGrain>(key).WhereAsync());
+    }
+
     private static async Task<Exception?> Outcome(Task call)
     {
         try
