@@ -26,6 +26,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ChatRateLimits>();
         services.AddSingleton<LoginAddresses>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<TypingThrottle>();
         services.AddSingleton<DirectMessageService>();
         services.AddSingleton<RoomService>();
         services.AddSingleton<PresenceService>();

@@ -10,18 +10,59 @@ namespace GrainChat.Gateway.Messages;
 /// (membership, text, clientMessageId) are the room grain's; this adds the per-user send rate (a send the room
 /// then refuses has used its token too) and reports what was stored.
 /// </summary>
-internal sealed class MessageService(IGrainFactory grains, ChatRateLimits limits, ChatActivity activity)
+internal sealed class MessageService(IGrainFactory grains, ChatRateLimits limits, ChatActivity activity, TypingThrottle typing)
 {
-    public async Task<PostResult> SendAsync(string sender, string roomId, string? text, string? clientMessageId)
+    public async Task<PostResult> SendAsync(string sender, string roomId, string? text, string? clientMessageId, long? replyTo = null)
     {
         limits.Sends.ThrowIfOver(ChatKeys.UserKey(sender));
-        var result = await grains.GetRoomGrain(roomId).PostAsync(sender, text!, clientMessageId);
+        var result = await grains.GetRoomGrain(roomId).PostAsync(sender, text!, clientMessageId, replyTo);
         if (result.Created)
         {
             activity.MessageStored("room-message", sender, roomId, result.Message.Text);
         }
 
         return result;
+    }
+
+    /// <summary>Edits count against the send rate, as sends do.</summary>
+    public Task<ChatMessage> EditAsync(string username, string roomId, long id, string? text)
+    {
+        limits.Sends.ThrowIfOver(ChatKeys.UserKey(username));
+        return grains.GetRoomGrain(roomId).EditAsync(username, id, text!);
+    }
+
+    public Task DeleteAsync(string username, string roomId, long id, bool isAdmin) =>
+        grains.GetRoomGrain(roomId).DeleteAsync(username, id, isAdmin);
+
+    public Task<MessageReactions> ReactAsync(string username, string roomId, long id, string emoji, bool on)
+    {
+        limits.Sends.ThrowIfOver(ChatKeys.UserKey(username));
+        return grains.GetRoomGrain(roomId).ReactAsync(username, id, emoji, on);
+    }
+
+    public Task<ReadMarker> MarkReadAsync(string username, string roomId, long? messageId) =>
+        messageId is { } id
+            ? grains.GetRoomGrain(roomId).MarkReadAsync(username, id)
+            : throw ChatException.Invalid("messageId is required", "messageId");
+
+    /// <summary>Forwards at most one typing notice per user and room per <see cref="ChatLimits.TypingInterval"/>; the rest are dropped quietly.</summary>
+    public Task TypingAsync(string username, string roomId) =>
+        typing.ShouldForward(ChatKeys.UserKey(username), roomId) ? grains.GetRoomGrain(roomId).TypingAsync(username) : Task.CompletedTask;
+
+    public async Task<ChangesPage> ChangesAsync(string username, string roomId, long? after, int? limit)
+    {
+        if (after < 0)
+        {
+            throw ChatException.Invalid("after is a revision, 0 or more", "after");
+        }
+
+        var size = limit ?? HistoryQuery.DefaultLimit;
+        if (size is < 1 or > HistoryQuery.MaxLimit)
+        {
+            throw ChatException.Invalid($"limit is 1–{HistoryQuery.MaxLimit}", "limit");
+        }
+
+        return new ChangesPage(roomId, await grains.GetRoomGrain(roomId).GetChangesAsync(username, after ?? 0, size));
     }
 
     public Task<MessagePage> HistoryAsync(string username, string roomId, HistoryQuery query) =>

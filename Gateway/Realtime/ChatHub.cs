@@ -124,6 +124,31 @@ internal sealed partial class ChatHub(
     public async Task<ChatMessage> SendMessage(string roomId, string text, string? clientMessageId) =>
         (await messages.SendAsync(Username, RequireRoomId(roomId), text, clientMessageId)).Message;
 
+    public async Task<ChatMessage> SendReply(string roomId, long replyTo, string text, string? clientMessageId) =>
+        (await messages.SendAsync(Username, RequireRoomId(roomId), text, clientMessageId, replyTo)).Message;
+
+    public Task<ChatMessage> EditMessage(string roomId, long id, string text) => messages.EditAsync(Username, RequireRoomId(roomId), id, text);
+
+    public async Task<object> DeleteMessage(string roomId, long id)
+    {
+        await messages.DeleteAsync(Username, RequireRoomId(roomId), id, Context.User!.IsAdmin());
+        return new { status = "deleted", roomId, id };
+    }
+
+    public Task<MessageReactions> React(string roomId, long id, string emoji, bool on) => messages.ReactAsync(Username, RequireRoomId(roomId), id, emoji, on);
+
+    public async Task<object> Typing(string roomId)
+    {
+        await messages.TypingAsync(Username, RequireRoomId(roomId));
+        return new { status = "ok" };
+    }
+
+    public Task<ReadMarker> MarkRead(string roomId, long messageId) => messages.MarkReadAsync(Username, RequireRoomId(roomId), messageId);
+
+    /// <summary>Messages of the room changed after a revision (edits, deletions, reactions): the hub's catch-up on changes.</summary>
+    public async Task<IReadOnlyList<ChatMessage>> GetChanges(string roomId, long revision) =>
+        (await messages.ChangesAsync(Username, RequireRoomId(roomId), revision, HistoryQuery.MaxLimit)).Messages;
+
     public async Task<ChatMessage> SendDirectMessage(string username, string text, string? clientMessageId)
     {
         ChatLimits.ValidateUsername(username);

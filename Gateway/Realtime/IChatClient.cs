@@ -24,6 +24,22 @@ public interface IChatClient
     /// <summary>To the members of every room the user is in.</summary>
     Task PresenceChanged(PresenceEvent presence);
 
+    /// <summary>To the members (both users of a direct conversation): the message with its new text.</summary>
+    Task MessageEdited(ChatMessage message);
+
+    Task MessageDeleted(MessageRef message);
+
+    Task ReactionsChanged(MessageReactions reactions);
+
+    /// <summary>To the other members' connections; not stored.</summary>
+    Task UserTyping(RoomMemberEvent typing);
+
+    /// <summary>To every connection of the user, when any of them moved the marker.</summary>
+    Task ReadMarkerChanged(ReadMarker marker);
+
+    /// <summary>To every connection of a member named in the message.</summary>
+    Task Mentioned(ChatMessage message);
+
     /// <summary>To the session's players, after every change of the session.</summary>
     Task LobbySessionUpdated(LobbySession session);
 
@@ -33,6 +49,9 @@ public interface IChatClient
     /// <summary>The hub's <c>Broadcast(data)</c>: to all connections but the sender's.</summary>
     Task Broadcast(HubDataEvent broadcast);
 }
+
+/// <summary><c>{roomId, id}</c>.</summary>
+public sealed record MessageRef(string RoomId, long Id);
 
 /// <summary><c>{roomId, username}</c>.</summary>
 public sealed record RoomMemberEvent(string RoomId, string Username);

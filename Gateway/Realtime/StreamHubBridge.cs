@@ -121,9 +121,21 @@ internal sealed partial class StreamHubBridge(
             UserJoined joined => group.UserJoined(new RoomMemberEvent(joined.RoomId, joined.Username)),
             UserLeft left => group.UserLeft(new RoomMemberEvent(left.RoomId, left.Username)),
             PresenceChanged presence => group.PresenceChanged(new PresenceEvent(presence.Username, presence.Online)),
-            _ => Task.CompletedTask,
+            UserTyping typing => hub.Clients.GroupExcept(RoomGroup(typing.RoomId), ConnectionsOf(typing.Username)).UserTyping(new RoomMemberEvent(typing.RoomId, typing.Username)),
+            _ => ForwardChangeAsync(group, roomEvent),
         };
     }
+
+    /// <summary>A change to a message, to a room's group or (in a direct conversation) to a user's.</summary>
+    private static Task ForwardChangeAsync(IChatClient clients, RoomEvent change) => change switch
+    {
+        MessageEdited edited => clients.MessageEdited(edited.Message),
+        MessageDeleted deleted => clients.MessageDeleted(new MessageRef(deleted.RoomId, deleted.Id)),
+        ReactionsChanged reactions => clients.ReactionsChanged(new MessageReactions(reactions.RoomId, reactions.Id, reactions.Reactions)),
+        _ => Task.CompletedTask,
+    };
+
+    private string[] ConnectionsOf(string username) => [.. connections.OfUser(ChatKeys.UserKey(username)).Select(c => c.ConnectionId)];
 
     private async Task ForwardUserEventAsync(UserEvent userEvent, StreamSequenceToken token)
     {
@@ -131,6 +143,22 @@ internal sealed partial class StreamHubBridge(
         {
             case DirectMessageReceived direct:
                 await hub.Clients.Group(UserGroup(direct.Username)).DirectMessageReceived(direct.Message);
+                break;
+            case Mentioned mentioned:
+                await hub.Clients.Group(UserGroup(mentioned.Username)).Mentioned(mentioned.Message);
+                break;
+            case ReadMarkerChanged marker:
+                await hub.Clients.Group(UserGroup(marker.Username)).ReadMarkerChanged(new ReadMarker(marker.RoomId, marker.LastReadId));
+                break;
+            case DirectRoomChanged { Change: UserTyping typing } direct:
+                if (!string.Equals(ChatKeys.UserKey(typing.Username), direct.Username, StringComparison.Ordinal))
+                {
+                    await hub.Clients.Group(UserGroup(direct.Username)).UserTyping(new RoomMemberEvent(typing.RoomId, typing.Username));
+                }
+
+                break;
+            case DirectRoomChanged direct:
+                await ForwardChangeAsync(hub.Clients.Group(UserGroup(direct.Username)), direct.Change);
                 break;
             case LobbySessionUpdated updated:
                 await hub.Clients.Group(UserGroup(updated.Username)).LobbySessionUpdated(updated.Session);

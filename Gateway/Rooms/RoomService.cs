@@ -10,7 +10,7 @@ using GrainChat.Storage;
 namespace GrainChat.Gateway.Rooms;
 
 /// <summary>Room actions shared by the REST endpoints and the hub. The rules (who may join, who is a member) are the room grain's.</summary>
-internal sealed class RoomService(IGrainFactory grains, IRoomDirectory directory, PresenceService presence, ChatRateLimits limits, ChatActivity activity)
+internal sealed class RoomService(IGrainFactory grains, IRoomDirectory directory, IReadMarkers readMarkers, PresenceService presence, ChatRateLimits limits, ChatActivity activity)
 {
     /// <summary>A page of the listed rooms (read with one more than the page), or of those the user is a member of.</summary>
     public async Task<IReadOnlyList<RoomSummary>> ListAsync(string username, bool joinedOnly, PageRequest page)
@@ -21,7 +21,12 @@ internal sealed class RoomService(IGrainFactory grains, IRoomDirectory directory
         }
 
         var mine = (await grains.GetUserGrain(username).GetProfileAsync())?.Rooms ?? [];
-        return page.Slice(await directory.FindAsync([.. mine]), r => r.RoomId);
+        var rooms = page.Slice(await directory.FindAsync([.. mine]), r => r.RoomId);
+        var unread = (await readMarkers.UnreadAsync(ChatKeys.UserKey(username), username, [.. rooms.Select(r => r.RoomId)]))
+            .ToDictionary(u => u.RoomId, StringComparer.Ordinal);
+        return [.. rooms.Select(r => unread.TryGetValue(r.RoomId, out var u)
+            ? r with { LastReadId = u.LastReadId, UnreadCount = u.UnreadCount, MentionCount = u.MentionCount }
+            : r)];
     }
 
     /// <summary>The user's rooms, session and direct rooms included, in the order joined.</summary>

@@ -12,6 +12,15 @@ public static class ChatLimits
     public const int RoomNameMaxLength = 100;
     public const int MessageMaxLength = 4000;
     public const int ClientMessageIdMaxLength = 100;
+
+    /// <summary>Distinct emoji one message may carry.</summary>
+    public const int MaxReactionsPerMessage = 20;
+
+    /// <summary>An emoji is a short sequence (a flag, a family, a skin tone): at most this many UTF-16 units.</summary>
+    public const int EmojiMaxLength = 16;
+
+    /// <summary>At most one typing notice per user and room is forwarded within this time.</summary>
+    public static readonly TimeSpan TypingInterval = TimeSpan.FromSeconds(2);
     public const int HubFrameMaxBytes = 32 * 1024;
 
     /// <summary>The data of one hub <c>Message</c> or <c>Broadcast</c>, which goes to every connection.</summary>

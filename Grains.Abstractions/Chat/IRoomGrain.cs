@@ -44,7 +44,27 @@ public interface IRoomGrain : IGrainWithStringKey
     /// message is published in a turn of its own, in that order.
     /// </summary>
     [AlwaysInterleave]
-    Task<PostResult> PostAsync(string sender, string text, string? clientMessageId);
+    Task<PostResult> PostAsync(string sender, string text, string? clientMessageId, long? replyTo = null);
+
+    /// <summary>The sender replaces the text of their message; members get <see cref="MessageEdited"/>. Conflict when it is deleted.</summary>
+    Task<ChatMessage> EditAsync(string username, long id, string text);
+
+    /// <summary>The sender (or an admin) makes the message a tombstone; members get <see cref="MessageDeleted"/>. Deleting again changes nothing.</summary>
+    Task DeleteAsync(string username, long id, bool asAdmin);
+
+    /// <summary>A member adds (<paramref name="on"/>) or removes their reaction (idempotent); members get <see cref="ReactionsChanged"/> when it changed.</summary>
+    Task<MessageReactions> ReactAsync(string username, long id, string emoji, bool on);
+
+    /// <summary>Moves the member's read marker forward to <paramref name="messageId"/> (never back); their connections get <see cref="ReadMarkerChanged"/>.</summary>
+    Task<ReadMarker> MarkReadAsync(string username, long messageId);
+
+    /// <summary>Tells the other members that the member is typing (not stored; the caller throttles).</summary>
+    [ReadOnly]
+    Task TypingAsync(string username);
+
+    /// <summary>For a member: messages changed (edited, deleted, reacted to) after <paramref name="revision"/>, oldest change first.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<ChatMessage>> GetChangesAsync(string username, long revision, int limit);
 
     /// <summary>History for a member; <see cref="ChatErrorCode.Forbidden"/> for anyone else.</summary>
     [ReadOnly]

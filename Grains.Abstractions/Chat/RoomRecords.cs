@@ -1,7 +1,18 @@
 namespace GrainChat.Chat;
 
 /// <summary>A room as listed: <c>{roomId, roomName, memberCount, createdBy, createdAt}</c>.</summary>
-public sealed record RoomSummary(string RoomId, string RoomName, int MemberCount, string CreatedBy, DateTimeOffset CreatedAt);
+public sealed record RoomSummary(string RoomId, string RoomName, int MemberCount, string CreatedBy, DateTimeOffset CreatedAt)
+{
+    /// <summary>In the caller's own room list only: their read marker, the messages after it others sent, and how many of those mention them.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? LastReadId { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? UnreadCount { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? MentionCount { get; init; }
+}
 
 public sealed record MemberPresence(string Username, bool Online);
 

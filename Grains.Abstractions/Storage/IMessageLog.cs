@@ -16,5 +16,6 @@ public interface IMessageLog
     /// append completes, on the log's own writer: it must only hand the message on (to
     /// <c>IGrainContext.ScheduleTurn</c>, say), never block and never touch grain state itself.
     /// </summary>
-    Task<PostResult> AppendAsync(string roomId, string sender, string text, string? clientMessageId, Action<ChatMessage>? onCommitted = null);
+    Task<PostResult> AppendAsync(
+        string roomId, string sender, string text, string? clientMessageId, Action<ChatMessage>? onCommitted = null, long? replyTo = null, IReadOnlyList<string>? mentions = null);
 }

@@ -48,6 +48,19 @@ internal sealed class RecentMessages(int capacity)
         }
     }
 
+    /// <summary>Replaces a held message by its changed version (edit, delete, reactions).</summary>
+    public void Replace(ChatMessage changed)
+    {
+        var index = _messages.FindIndex(m => m.Id == changed.Id);
+        if (index >= 0)
+        {
+            _messages[index] = changed;
+        }
+    }
+
+    /// <summary>The last id this activation knows of, or null when memory is not trusted.</summary>
+    public long? LastId => _trusted ? _lastId : null;
+
     /// <summary>The page, or null when memory cannot answer it completely.</summary>
     public IReadOnlyList<ChatMessage>? TryRead(HistoryQuery query)
     {

@@ -19,6 +19,8 @@ public sealed partial class RoomGrain(
     [PersistentState("room")] IPersistentState<RoomState> room,
     IMessageLog log,
     IMessageHistory history,
+    IMessageChanges changes,
+    IReadMarkers readMarkers,
     IRoomDirectory directory,
     IOptions<MembershipLimits> limits,
     TimeProvider time,
@@ -178,12 +180,123 @@ public sealed partial class RoomGrain(
 
     // Interleaves with other calls (see IRoomGrain.PostAsync): it only reads the room's state record, which
     // turns replace but never change in place. What happens after the commit runs in OnCommittedAsync.
-    public Task<PostResult> PostAsync(string sender, string text, string? clientMessageId)
+    public async Task<PostResult> PostAsync(string sender, string text, string? clientMessageId, long? replyTo = null)
     {
         EnsureExists();
         EnsureMember(sender);
         ChatLimits.ValidateMessage(text, clientMessageId);
-        return log.AppendAsync(GrainKey, sender, text, clientMessageId, _onCommitted ??= ScheduleOnCommitted);
+        if (replyTo is { } original && (original < 1 || await changes.FindAsync(GrainKey, original) is null))
+        {
+            throw ChatException.Invalid($"replyTo {original} is not a message of this room", "replyTo");
+        }
+
+        var mentions = MessageText.MentionsIn(text, room.State.Members);
+        return await log.AppendAsync(GrainKey, sender, text, clientMessageId, _onCommitted ??= ScheduleOnCommitted, replyTo, mentions);
+    }
+
+    public async Task<ChatMessage> EditAsync(string username, long id, string text)
+    {
+        EnsureExists();
+        EnsureMember(username);
+        ChatLimits.ValidateMessage(text, clientMessageId: null);
+        var message = await FindMessageAsync(id);
+        if (!ChatKeys.SameUser(message.Sender, username))
+        {
+            throw ChatException.Forbidden("Only the sender may edit a message");
+        }
+
+        var edited = message.Deleted ? null : await changes.EditAsync(GrainKey, id, text, MessageText.MentionsIn(text, room.State.Members), time.GetUtcNow());
+        if (edited is null)
+        {
+            throw ChatException.Conflict($"Message {id} is deleted");
+        }
+
+        _recent.Replace(edited);
+        await PublishChangeAsync(new MessageEdited(edited));
+        return edited;
+    }
+
+    public async Task DeleteAsync(string username, long id, bool asAdmin)
+    {
+        EnsureExists();
+        if (!asAdmin)
+        {
+            EnsureMember(username);
+        }
+
+        var message = await FindMessageAsync(id);
+        if (!asAdmin && !ChatKeys.SameUser(message.Sender, username))
+        {
+            throw ChatException.Forbidden("Only the sender (or an admin) may delete a message");
+        }
+
+        if (!message.Deleted && await changes.DeleteAsync(GrainKey, id))
+        {
+            _recent.Replace(message with { Text = "", Deleted = true, Mentions = [], Reactions = [] });
+            await PublishChangeAsync(new MessageDeleted(GrainKey, id));
+        }
+    }
+
+    public async Task<MessageReactions> ReactAsync(string username, long id, string emoji, bool on)
+    {
+        EnsureExists();
+        EnsureMember(username);
+        if (!MessageText.IsEmoji(emoji))
+        {
+            throw ChatException.Invalid("A reaction is one emoji", "emoji");
+        }
+
+        var message = await FindMessageAsync(id);
+        if (message.Deleted)
+        {
+            throw ChatException.NotFound($"Message {id} is deleted");
+        }
+
+        var mine = message.Reactions.Any(r => r.Emoji == emoji && r.Users.Any(u => ChatKeys.SameUser(u, username)));
+        if (mine == on)
+        {
+            return new MessageReactions(GrainKey, id, message.Reactions);
+        }
+
+        if (on && message.Reactions.Count >= ChatLimits.MaxReactionsPerMessage && message.Reactions.All(r => r.Emoji != emoji))
+        {
+            throw ChatException.Invalid($"A message carries at most {ChatLimits.MaxReactionsPerMessage} different emoji", "emoji");
+        }
+
+        var changed = await changes.SetReactionAsync(GrainKey, id, emoji, username, on, time.GetUtcNow()) ?? throw MessageNotFound(id);
+        _recent.Replace(changed);
+        await PublishChangeAsync(new ReactionsChanged(GrainKey, id, changed.Reactions));
+        return new MessageReactions(GrainKey, id, changed.Reactions);
+    }
+
+    public async Task<ReadMarker> MarkReadAsync(string username, long messageId)
+    {
+        EnsureExists();
+        EnsureMember(username);
+        var lastId = _recent.LastId ?? (await history.ReadAsync(GrainKey, HistoryQuery.Latest(1))).LastOrDefault()?.Id ?? 0;
+        if (messageId < 1 || messageId > lastId)
+        {
+            throw ChatException.Invalid($"messageId {messageId} is not a message of this room (its messages are 1–{lastId})", "messageId");
+        }
+
+        var key = ChatKeys.UserKey(username);
+        var marker = await readMarkers.MarkAsync(key, GrainKey, messageId);
+        await UserStream(key).OnNextAsync(new ReadMarkerChanged(key, GrainKey, marker));
+        return new ReadMarker(GrainKey, marker);
+    }
+
+    public Task TypingAsync(string username)
+    {
+        EnsureExists();
+        EnsureMember(username);
+        return PublishChangeAsync(new UserTyping(GrainKey, room.State.Members.First(m => ChatKeys.SameUser(m, username))));
+    }
+
+    public Task<IReadOnlyList<ChatMessage>> GetChangesAsync(string username, long revision, int limit)
+    {
+        EnsureExists();
+        EnsureMember(username);
+        return changes.ChangedAfterAsync(GrainKey, revision, limit);
     }
 
     public async Task<MessagePage> GetMessagesAsync(string username, HistoryQuery query)
@@ -203,11 +316,17 @@ public sealed partial class RoomGrain(
         }
     }
 
-    /// <summary>A turn per stored message, in id order: remember it, publish it, let the room's robot hear it.</summary>
+    /// <summary>A turn per stored message, in id order: remember it, publish it, tell those it mentions, let the room's robot hear it.</summary>
     private async Task OnCommittedAsync(ChatMessage message)
     {
         _recent.Add(message);
         await PublishAsync(message);
+        foreach (var mentioned in message.Mentions.Where(m => !ChatKeys.SameUser(m, message.Sender)))
+        {
+            var key = ChatKeys.UserKey(mentioned);
+            await UserStream(key).OnNextAsync(new Mentioned(key, message));
+        }
+
         if (room.State.Robot is { } robot && !LobbyLimits.IsRobotSender(message.Sender))
         {
             // One-way: the robot answers by posting here, so this turn must not wait for it.
@@ -231,6 +350,27 @@ public sealed partial class RoomGrain(
         }
     }
 
+    /// <summary>A change to a message: on the room's stream, or for a direct conversation on both users' streams.</summary>
+    private async Task PublishChangeAsync(RoomEvent change)
+    {
+        if (!room.State.IsDirect)
+        {
+            await RoomStream().OnNextAsync(change);
+            return;
+        }
+
+        foreach (var member in room.State.Members)
+        {
+            var key = ChatKeys.UserKey(member);
+            await UserStream(key).OnNextAsync(new DirectRoomChanged(key, change));
+        }
+    }
+
+    private async Task<ChatMessage> FindMessageAsync(long id) =>
+        (id < 1 ? null : await changes.FindAsync(GrainKey, id)) ?? throw MessageNotFound(id);
+
+    private ChatException MessageNotFound(long id) => ChatException.NotFound($"Room '{GrainKey}' has no message {id}");
+
     /// <summary>The user's grain first, so that a user at their own cap changes nothing here; then the members hear of it.</summary>
     private async Task AddMemberAsync(string username)
     {
@@ -248,6 +388,9 @@ public sealed partial class RoomGrain(
         await RoomStream().OnNextAsync(new UserLeft(GrainKey, username));
         await GrainFactory.GetUserGrain(username).RemoveRoomAsync(GrainKey);
     }
+
+    private IAsyncStream<UserEvent> UserStream(string userKey) =>
+        GetStreamProvider(StreamProviderNames.Default).GetStream<UserEvent>(StreamId.Create(ChatStreams.UserNamespace, userKey));
 
     private IAsyncStream<RoomEvent> RoomStream() =>
         GetStreamProvider(StreamProviderNames.Default).GetStream<RoomEvent>(StreamId.Create(ChatStreams.RoomNamespace, GrainKey));

@@ -23,12 +23,15 @@ public static class ChatSiloServiceCollectionExtensions
 
         services.AddSingleton(ChatSchema.Chat);
         services.AddSingleton(ChatSchema.Lobby);
+        services.AddSingleton(ChatSchema.MessageChanges);
         services.TryAddSingleton<SqlMessageLog>();
         services.TryAddSingleton<IMessageLog>(sp => sp.GetRequiredService<SqlMessageLog>());
         services.TryAddSingleton<IMessageHistory>(sp => sp.GetRequiredService<SqlMessageLog>());
         services.TryAddSingleton<IRoomDirectory, SqlRoomDirectory>();
         services.TryAddSingleton<IUserDirectory, SqlUserDirectory>();
         services.TryAddSingleton<ILobbyIndex, SqlLobbyIndex>();
+        services.TryAddSingleton<IMessageChanges, SqlMessageChanges>();
+        services.TryAddSingleton<IReadMarkers, SqlReadMarkers>();
         services.TryAddSingleton<Streams.IStreamCatchUp<Chat.RoomEvent>, Cluster.Streams.RoomStreamCatchUp>();
         return services;
     }

@@ -16,6 +16,7 @@ public sealed class ChatClient : IAsyncDisposable
 
     private static readonly string[] HubEvents =
         ["MessageReceived", "DirectMessageReceived", "UserJoined", "UserLeft", "PresenceChanged", "Message", "Broadcast",
+         "MessageEdited", "MessageDeleted", "ReactionsChanged", "UserTyping", "ReadMarkerChanged", "Mentioned",
          "LobbySessionUpdated", "admin:connection", "admin:disconnection", "admin:message", "admin:stats"];
 
     private readonly IGatewayEndpoint _gateway;

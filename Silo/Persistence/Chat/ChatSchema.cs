@@ -52,6 +52,36 @@ public static class ChatSchema
 
     public static readonly StorageMigration Lobby = new(3, "lobby: session index", LobbyTables, LobbyTables);
 
+    private const string ChangeColumns = """
+        ALTER TABLE messages ADD COLUMN reply_to BIGINT NULL;
+        ALTER TABLE messages ADD COLUMN edited_at BIGINT NULL;
+        ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN mentions TEXT NULL;
+        ALTER TABLE messages ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
+        CREATE INDEX IF NOT EXISTS messages_revision ON messages (room_id, revision) WHERE revision > 0;
+        CREATE TABLE IF NOT EXISTS message_reactions (
+            room_id    TEXT   NOT NULL,
+            seq        BIGINT NOT NULL,
+            emoji      TEXT   NOT NULL,
+            username   TEXT   NOT NULL,
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (room_id, seq, emoji, username)
+        ){0};
+        CREATE TABLE IF NOT EXISTS read_markers (
+            user_key     TEXT   NOT NULL,
+            room_id      TEXT   NOT NULL,
+            last_read_id BIGINT NOT NULL,
+            PRIMARY KEY (user_key, room_id)
+        ){0};
+        """;
+
+    /// <summary>Edits, deletions (tombstones), replies, mentions and a per-room change counter; reactions; read markers.</summary>
+    public static readonly StorageMigration MessageChanges = new(
+        4,
+        "chat: message changes, reactions, read markers",
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, ChangeColumns, " WITHOUT ROWID"),
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, ChangeColumns, ""));
+
     public static readonly StorageMigration Chat = new(
         2,
         "chat: messages, rooms, users",

@@ -21,7 +21,6 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
 {
     private const int MaxBatchSize = 512;
     private const int MaxIdRetries = 5;
-    private const string Columns = "room_id, seq, sender, text, client_message_id, created_at";
 
     private readonly SqlDialect _dialect;
     private readonly TimeProvider _time;
@@ -40,9 +39,10 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    public Task<PostResult> AppendAsync(string roomId, string sender, string text, string? clientMessageId, Action<ChatMessage>? onCommitted = null)
+    public Task<PostResult> AppendAsync(
+        string roomId, string sender, string text, string? clientMessageId, Action<ChatMessage>? onCommitted = null, long? replyTo = null, IReadOnlyList<string>? mentions = null)
     {
-        var append = new PendingAppend(roomId, sender, text, clientMessageId, onCommitted);
+        var append = new PendingAppend(roomId, sender, text, clientMessageId, onCommitted, replyTo, mentions ?? []);
         if (!_pending.Writer.TryWrite(append))
         {
             throw new InvalidOperationException("The message log is shut down.");
@@ -61,7 +61,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
                 { Before: { } } => ("AND seq < @cursor", "DESC"),
                 _ => ("", "DESC"),
             };
-            command.CommandText = $"SELECT {Columns} FROM messages WHERE room_id = @room {filter} ORDER BY seq {order} LIMIT @limit";
+            command.CommandText = $"SELECT {MessageRows.Columns} FROM messages WHERE room_id = @room {filter} ORDER BY seq {order} LIMIT @limit";
             command.AddParameter("room", roomId);
             command.AddParameter("limit", query.Limit);
             if ((query.After ?? query.Before) is { } cursor)
@@ -69,13 +69,13 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
                 command.AddParameter("cursor", cursor);
             }
 
-            var messages = await ReadMessagesAsync(command, ct).ConfigureAwait(false);
+            var messages = await MessageRows.ReadAsync(command, ct).ConfigureAwait(false);
             if (order == "DESC")
             {
                 messages.Reverse();
             }
 
-            return (IReadOnlyList<ChatMessage>)messages;
+            return (IReadOnlyList<ChatMessage>)await MessageRows.WithReactionsAsync(connection, messages, ct).ConfigureAwait(false);
         }, CancellationToken.None);
 
     public Task<MessageCounts> CountAsync(DateTimeOffset since) =>
@@ -93,24 +93,6 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
     {
         _pending.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
-    }
-
-    private static async Task<List<ChatMessage>> ReadMessagesAsync(DbCommand command, CancellationToken cancellationToken)
-    {
-        var messages = new List<ChatMessage>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            messages.Add(new ChatMessage(
-                reader.GetInt64(1),
-                reader.GetString(0),
-                reader.GetString(2),
-                reader.GetString(3),
-                UnixTime.FromMilliseconds(reader.GetInt64(5)),
-                reader.IsDBNull(4) ? null : reader.GetString(4)));
-        }
-
-        return messages;
     }
 
     private async Task WriteLoopAsync()
@@ -196,13 +178,15 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = $"INSERT INTO messages ({Columns}) VALUES (@room, @seq, @sender, @text, @client, @created) ON CONFLICT DO NOTHING";
+        insert.CommandText = "INSERT INTO messages (room_id, seq, sender, text, client_message_id, created_at, reply_to, mentions) VALUES (@room, @seq, @sender, @text, @client, @created, @replyTo, @mentions) ON CONFLICT DO NOTHING";
         var room = insert.AddParameter("room", null);
         var seq = insert.AddParameter("seq", null);
         var sender = insert.AddParameter("sender", null);
         var text = insert.AddParameter("text", null);
         var client = insert.AddParameter("client", null);
         var created = insert.AddParameter("created", null);
+        var replyTo = insert.AddParameter("replyTo", null);
+        var mentions = insert.AddParameter("mentions", null);
         var timestamp = UnixTime.Now(_time);
         for (var i = 0; i < batch.Count; i++)
         {
@@ -214,10 +198,16 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
                     last = await LastIdAsync(connection, transaction, append.RoomId, cancellationToken).ConfigureAwait(false);
                 }
 
-                var message = new ChatMessage(last + 1, append.RoomId, append.Sender, append.Text, timestamp, append.ClientMessageId);
+                var message = new ChatMessage(last + 1, append.RoomId, append.Sender, append.Text, timestamp, append.ClientMessageId)
+                {
+                    ReplyTo = append.ReplyTo,
+                    Mentions = append.Mentions,
+                };
                 (room.Value, seq.Value, sender.Value, text.Value) = (message.RoomId, message.Id, message.Sender, message.Text);
                 client.Value = (object?)message.ClientMessageId ?? DBNull.Value;
                 created.Value = UnixTime.ToMilliseconds(timestamp);
+                replyTo.Value = (object?)append.ReplyTo ?? DBNull.Value;
+                mentions.Value = MessageRows.Mentions(append.Mentions);
                 if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
                 {
                     _lastIds[append.RoomId] = message.Id;
@@ -258,11 +248,11 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"SELECT {Columns} FROM messages WHERE room_id = @room AND sender = @sender AND client_message_id = @client";
+        command.CommandText = $"SELECT {MessageRows.Columns} FROM messages WHERE room_id = @room AND sender = @sender AND client_message_id = @client";
         command.AddParameter("room", roomId);
         command.AddParameter("sender", sender);
         command.AddParameter("client", clientMessageId);
-        var found = await ReadMessagesAsync(command, cancellationToken).ConfigureAwait(false);
+        var found = await MessageRows.ReadAsync(command, cancellationToken).ConfigureAwait(false);
         return found.Count == 0 ? null : found[0];
     }
 
@@ -272,7 +262,8 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
     [LoggerMessage(Level = LogLevel.Error, Message = "Announcing committed message {Id} of room {RoomId} failed; it is stored")]
     private static partial void LogAnnounceFailed(ILogger logger, Exception exception, string roomId, long id);
 
-    private sealed class PendingAppend(string roomId, string sender, string text, string? clientMessageId, Action<ChatMessage>? onCommitted)
+    private sealed class PendingAppend(
+        string roomId, string sender, string text, string? clientMessageId, Action<ChatMessage>? onCommitted, long? replyTo, IReadOnlyList<string> mentions)
         : TaskCompletionSource<PostResult>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public string RoomId { get; } = roomId;
@@ -284,5 +275,9 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         public string? ClientMessageId { get; } = clientMessageId;
 
         public Action<ChatMessage>? OnCommitted { get; } = onCommitted;
+
+        public long? ReplyTo { get; } = replyTo;
+
+        public IReadOnlyList<string> Mentions { get; } = mentions;
     }
 }
