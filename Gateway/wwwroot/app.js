@@ -12,7 +12,14 @@ const state = {
   loadingOlder: false,
   myRooms: [],
   directs: [],
+  replyTo: null,              // the message being answered
+  lastTypingSent: 0,
+  typing: new Map(),          // username -> timer clearing "… is typing"
 };
+
+const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+const TYPING_SHOWN_MS = 5000;
+const TYPING_SEND_EVERY_MS = 2000;
 
 async function api(method, path, body) {
   const response = await fetch(path, {
@@ -106,7 +113,13 @@ async function connect() {
     .withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 10000, 30000])
     .build();
 
-  connection.on("MessageReceived", (message) => addMessages(message.roomId, [message]));
+  connection.on("MessageReceived", (message) => { addMessages(message.roomId, [message]); onUnreadActivity(message); });
+  connection.on("MessageEdited", (message) => replaceMessage(message.roomId, message.id, () => message));
+  connection.on("MessageDeleted", (e) => replaceMessage(e.roomId, e.id, (m) => ({ ...m, deleted: true, text: "", reactions: [], mentions: [] })));
+  connection.on("ReactionsChanged", (e) => replaceMessage(e.roomId, e.id, (m) => ({ ...m, reactions: e.reactions })));
+  connection.on("UserTyping", (e) => showTyping(e.roomId, e.username));
+  connection.on("ReadMarkerChanged", () => refreshSidebar());
+  connection.on("Mentioned", () => refreshSidebar());
   connection.on("DirectMessageReceived", (message) => { addMessages(message.roomId, [message]); refreshDirects(); });
   connection.on("UserJoined", (e) => { notice(e.roomId, `${e.username} joined`); refreshSidebar(); refreshMembers(); });
   connection.on("UserLeft", (e) => { notice(e.roomId, `${e.username} left`); refreshSidebar(); refreshMembers(); });
@@ -126,7 +139,8 @@ async function connect() {
   }
 }
 
-// After a reconnect, fetch exactly what was missed in every room we hold messages for.
+// After a reconnect, fetch exactly what was missed in every room we hold messages for: new messages by id,
+// then changes (edits, deletions, reactions) by revision.
 async function catchUp() {
   for (const [roomId, list] of state.messages) {
     let last = list.length ? list[list.length - 1].id : 0;
@@ -136,7 +150,15 @@ async function catchUp() {
       addMessages(roomId, missed);
       last = missed[missed.length - 1].id;
     }
+    let revision = Math.max(0, ...list.map((m) => m.revision ?? 0));
+    for (;;) {
+      const changed = await state.connection.invoke("GetChanges", roomId, revision);
+      if (!changed.length) break;
+      for (const message of changed) replaceMessage(roomId, message.id, () => message);
+      revision = changed[changed.length - 1].revision;
+    }
   }
+  refreshSidebar();
 }
 
 // ---- sidebar ---------------------------------------------------------------------------------------------------
@@ -145,19 +167,25 @@ async function refreshSidebar() {
   try {
     const [all, mine] = await Promise.all([apiList("/api/rooms"), apiList("/api/rooms?joined=true")]);
     state.myRooms = mine;
-    renderRoomList($("my-rooms"), mine, (room) => openRoom({ roomId: room.roomId, roomName: room.roomName, direct: false }));
+    renderRoomList($("my-rooms"), mine, (room) => openRoom({ roomId: room.roomId, roomName: room.roomName, direct: false }), null, true);
     const mineIds = new Set(mine.map((r) => r.roomId));
     renderRoomList($("all-rooms"), all.filter((r) => !mineIds.has(r.roomId)), joinRoom, "Join");
     await Promise.all([refreshDirects(), refreshOnline(), refreshLobby()]);
   } catch (error) { showError("app-error", error); }
 }
 
-function renderRoomList(list, rooms, onClick, actionLabel) {
+function renderRoomList(list, rooms, onClick, actionLabel, withBadges) {
   list.replaceChildren(...rooms.map((room) => {
     const item = el("li");
     item.dataset.roomId = room.roomId;
     item.classList.toggle("active", state.currentRoom?.roomId === room.roomId);
-    item.append(el("span", room.roomName), el("span", actionLabel ?? String(room.memberCount), "muted"));
+    const name = el("span", room.roomName);
+    // The open room is being read: its badge stays clear.
+    if (withBadges && room.unreadCount > 0 && state.currentRoom?.roomId !== room.roomId) {
+      name.append(el("span", String(room.unreadCount), "badge unread"));
+      if (room.mentionCount > 0) name.append(el("span", `@${room.mentionCount}`, "badge mention"));
+    }
+    item.append(name, el("span", actionLabel ?? String(room.memberCount), "muted"));
     item.addEventListener("click", () => onClick(room));
     return item;
   }));
@@ -284,9 +312,113 @@ async function openRoom(room) {
     } catch (error) { showError("app-error", error); }
   }
   await refreshMembers();
+  cancelReply();
+  $("typing").textContent = "";
   render(true);
+  await markRead();
   $("message-text").focus();
 }
+
+// ---- message changes, reactions, typing, read markers -----------------------------------------------------------
+
+async function markRead() {
+  const room = state.currentRoom;
+  const list = state.messages.get(room?.roomId);
+  if (!room?.roomId || room.direct || !list?.length) return;
+  try {
+    await state.connection.invoke("MarkRead", room.roomId, list[list.length - 1].id);
+  } catch { /* the badge stays until the next try */ }
+  refreshSidebar();
+}
+
+let sidebarRefresh = null;
+function onUnreadActivity(message) {
+  if (state.currentRoom?.roomId === message.roomId && document.visibilityState === "visible") { markRead(); return; }
+  clearTimeout(sidebarRefresh);
+  sidebarRefresh = setTimeout(refreshSidebar, 300);
+}
+
+function replaceMessage(roomId, id, change) {
+  const list = state.messages.get(roomId);
+  const index = list?.findIndex((m) => m.id === id) ?? -1;
+  if (index < 0) return;
+  list[index] = change(list[index]);
+  if (state.currentRoom?.roomId === roomId) render();
+}
+
+function showTyping(roomId, username) {
+  if (state.currentRoom?.roomId !== roomId) return;
+  clearTimeout(state.typing.get(username));
+  state.typing.set(username, setTimeout(() => { state.typing.delete(username); renderTyping(); }, TYPING_SHOWN_MS));
+  renderTyping();
+}
+
+function renderTyping() {
+  const names = [...state.typing.keys()];
+  $("typing").textContent = names.length === 0 ? "" : `${names.join(", ")} ${names.length === 1 ? "is" : "are"} typing…`;
+}
+
+function startReply(message) {
+  state.replyTo = message;
+  $("reply-text").textContent = `Replying to ${message.sender}: ${message.deleted ? "deleted message" : message.text.slice(0, 80)}`;
+  $("reply-bar").hidden = false;
+  $("message-text").focus();
+}
+
+function cancelReply() { state.replyTo = null; $("reply-bar").hidden = true; }
+$("reply-cancel").addEventListener("click", cancelReply);
+
+async function roomAction(invocation, ...args) {
+  try { await state.connection.invoke(invocation, state.currentRoom.roomId, ...args); showError("app-error"); }
+  catch (error) { showError("app-error", error); }
+}
+
+function messageActions(m) {
+  const actions = el("span", null, "actions");
+  const button = (label, title, onClick) => {
+    const b = el("button", label);
+    b.type = "button"; b.title = title; b.className = `action-${title.toLowerCase().split(" ")[0]}`;
+    b.addEventListener("click", onClick);
+    actions.append(b);
+  };
+  if (m.deleted || state.currentRoom?.direct) return actions;
+  button("↩", "Reply", () => startReply(m));
+  for (const emoji of QUICK_REACTIONS) {
+    button(emoji, `React ${emoji}`, () => roomAction("React", m.id, emoji, !hasMyReaction(m, emoji)));
+  }
+  if (m.sender === state.username) {
+    button("✎", "Edit", async () => {
+      const text = prompt("Edit message", m.text);
+      if (text !== null && text !== m.text) await roomAction("EditMessage", m.id, text);
+    });
+    button("🗑", "Delete", async () => { if (confirm("Delete this message?")) await roomAction("DeleteMessage", m.id); });
+  }
+  return actions;
+}
+
+function hasMyReaction(m, emoji) {
+  return (m.reactions ?? []).some((r) => r.emoji === emoji && r.users.includes(state.username));
+}
+
+function reactionsRow(m) {
+  const row = el("div", null, "reactions");
+  for (const r of m.reactions ?? []) {
+    const b = el("button", `${r.emoji} ${r.count}`);
+    b.type = "button";
+    b.title = r.users.join(", ");
+    b.classList.toggle("mine", r.users.includes(state.username));
+    b.addEventListener("click", () => roomAction("React", m.id, r.emoji, !r.users.includes(state.username)));
+    row.append(b);
+  }
+  return row;
+}
+
+$("message-text").addEventListener("input", () => {
+  const room = state.currentRoom;
+  if (!room?.roomId || room.direct || !$("message-text").value || Date.now() - state.lastTypingSent < TYPING_SEND_EVERY_MS) return;
+  state.lastTypingSent = Date.now();
+  state.connection.invoke("Typing", room.roomId).catch(() => { /* typing is a courtesy */ });
+});
 
 async function refreshMembers() {
   const room = state.currentRoom;
@@ -313,13 +445,26 @@ function render(scrollToEnd) {
   const box = $("messages");
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   const list = state.messages.get(state.currentRoom?.roomId) ?? [];
+  const byId = new Map(list.map((m) => [m.id, m]));
   box.replaceChildren(...list.map((m) => {
     const item = el("li");
     item.dataset.id = m.id;
-    item.append(
-      el("span", new Date(m.timestamp).toLocaleTimeString(), "meta"),
-      el("span", m.sender, "sender"),
-      el("span", m.text, "text"));
+    if (m.replyTo) {
+      const original = byId.get(m.replyTo);
+      item.append(el("span", original
+        ? `↪ ${original.sender}: ${original.deleted ? "deleted message" : original.text.slice(0, 120)}`
+        : `↪ message ${m.replyTo}`, "quote"));
+    }
+    item.append(el("span", new Date(m.timestamp).toLocaleTimeString(), "meta"), el("span", m.sender, "sender"));
+    if (m.deleted) {
+      item.append(el("span", "message deleted", "tombstone"));
+    } else {
+      item.append(el("span", m.text, "text"));
+      if (m.editedAt) item.append(el("span", "(edited)", "edited"));
+    }
+    item.classList.toggle("mentions-me", (m.mentions ?? []).includes(state.username));
+    item.append(messageActions(m));
+    if (m.reactions?.length) item.append(reactionsRow(m));
     return item;
   }));
   if (scrollToEnd || atBottom) box.scrollTop = box.scrollHeight;
@@ -356,8 +501,11 @@ $("composer").addEventListener("submit", async (event) => {
   try {
     const message = room.direct
       ? await state.connection.invoke("SendDirectMessage", room.with, text, clientMessageId)
-      : await state.connection.invoke("SendMessage", room.roomId, text, clientMessageId);
+      : state.replyTo
+        ? await state.connection.invoke("SendReply", room.roomId, state.replyTo.id, text, clientMessageId)
+        : await state.connection.invoke("SendMessage", room.roomId, text, clientMessageId);
     state.unsent = null;
+    cancelReply();
     $("message-text").value = "";
     showError("app-error");
     if (!room.roomId) { room.roomId = message.roomId; await refreshDirects(); }

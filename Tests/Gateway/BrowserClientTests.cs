@@ -103,6 +103,70 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         Assert.Equal(1, stored);
     }
 
+    [BrowserFact]
+    public async Task Two_people_reply_react_edit_delete_see_each_other_typing_and_unread_badges_count_up_and_clear()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Browser.LaunchAsync(playwright);
+        var alice = await OpenAsync(browser);
+        var bob = await OpenAsync(browser);
+        var (aliceName, bobName) = (ChatClient.UniqueName("alice"), ChatClient.UniqueName("bob"));
+        var roomName = ChatClient.UniqueName("Features ");
+        await RegisterAsync(alice, aliceName);
+        await RegisterAsync(bob, bobName);
+        await alice.FillAsync("#new-room-name", roomName);
+        await alice.ClickAsync("#create-room-button");
+        await bob.ReloadAsync();
+        await bob.Locator("#all-rooms li", new() { HasText = roomName }).ClickAsync();
+        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(roomName);
+        await SendAsync(alice, "first");
+        var firstAtBob = bob.Locator("#messages li", new() { HasText = "first" });
+        await Assertions.Expect(firstAtBob).ToBeVisibleAsync();
+
+        // Typing: shown to the other member, gone 5 s after the last notice.
+        await bob.Locator("#message-text").PressSequentiallyAsync("ans");
+        await Assertions.Expect(alice.Locator("#typing")).ToHaveTextAsync($"{bobName} is typing…");
+        await Assertions.Expect(alice.Locator("#typing")).ToHaveTextAsync("", new() { Timeout = 10_000 });
+
+        // Reply with a quote of the original.
+        await bob.FillAsync("#message-text", "");
+        await firstAtBob.HoverAsync();
+        await firstAtBob.Locator("button.action-reply").ClickAsync();
+        await SendAsync(bob, "answer");
+        var answerAtAlice = alice.Locator("#messages li", new() { HasText = "answer" });
+        await Assertions.Expect(answerAtAlice.Locator(".quote")).ToHaveTextAsync($"↪ {aliceName}: first");
+
+        // React: the count appears for both.
+        await answerAtAlice.HoverAsync();
+        await answerAtAlice.Locator("button[title='React 👍']").ClickAsync();
+        await Assertions.Expect(bob.Locator("#messages li", new() { HasText = "answer" }).Locator(".reactions button")).ToHaveTextAsync("👍 1");
+
+        // Edit, then delete: the other side sees "(edited)", then a tombstone, and the quote follows.
+        alice.Dialog += async (_, dialog) => await (dialog.Type == "prompt" ? dialog.AcceptAsync("first, fixed") : dialog.AcceptAsync());
+        var firstAtAlice = alice.Locator("#messages li[data-id='1']");
+        await firstAtAlice.HoverAsync();
+        await firstAtAlice.Locator("button.action-edit").ClickAsync();
+        await Assertions.Expect(bob.Locator("#messages li .text").First).ToHaveTextAsync("first, fixed");
+        await Assertions.Expect(bob.Locator("#messages li .edited").First).ToBeVisibleAsync();
+        await Assertions.Expect(firstAtAlice.Locator(".text")).ToHaveTextAsync("first, fixed");
+        await firstAtAlice.HoverAsync();
+        await firstAtAlice.Locator("button.action-delete").ClickAsync();
+        await Assertions.Expect(bob.Locator("#messages li .tombstone")).ToHaveTextAsync("message deleted");
+        await Assertions.Expect(bob.Locator("#messages li .quote")).ToHaveTextAsync($"↪ {aliceName}: deleted message");
+
+        // Unread: bob is elsewhere while alice writes twice; the badge counts 2 and clears when he opens the room.
+        await bob.FillAsync("#new-room-name", ChatClient.UniqueName("Elsewhere "));
+        await bob.ClickAsync("#create-room-button");
+        await SendAsync(alice, "are you there?");
+        await SendAsync(alice, "hello?");
+        var roomAtBob = bob.Locator("#my-rooms li", new() { HasText = roomName });
+        await Assertions.Expect(roomAtBob.Locator(".badge.unread")).ToHaveTextAsync("2");
+        await Browser.ScreenshotAsync(bob, "features-unread-badge.png");
+        await roomAtBob.ClickAsync();
+        await Assertions.Expect(roomAtBob.Locator(".badge")).ToHaveCountAsync(0);
+        await Browser.ScreenshotAsync(alice, "features-chat.png");
+    }
+
     private async Task<IPage> OpenAsync(IBrowser browser)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = gateway.ServerAddress.ToString(), ViewportSize = new() { Width = 1100, Height = 700 } });
