@@ -21,10 +21,26 @@ public sealed record ChatMessage(long Id, string RoomId, string Sender, string T
 
     /// <summary>0 for a message never changed; otherwise the room's change counter at its last change.</summary>
     public long Revision { get; init; }
+
+    // A message is a value: two copies with the same reactions and mentions are equal, whatever list holds them.
+    public bool Equals(ChatMessage? other) =>
+        other is not null
+        && Id == other.Id && RoomId == other.RoomId && Sender == other.Sender && Text == other.Text
+        && Timestamp == other.Timestamp && ClientMessageId == other.ClientMessageId && ReplyTo == other.ReplyTo
+        && EditedAt == other.EditedAt && Deleted == other.Deleted && Revision == other.Revision
+        && Reactions.SequenceEqual(other.Reactions) && Mentions.SequenceEqual(other.Mentions, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(RoomId, Id, Revision);
 }
 
 /// <summary>One emoji on a message: how many reacted with it, and who.</summary>
-public sealed record ReactionCount(string Emoji, int Count, IReadOnlyList<string> Users);
+public sealed record ReactionCount(string Emoji, int Count, IReadOnlyList<string> Users)
+{
+    public bool Equals(ReactionCount? other) =>
+        other is not null && Emoji == other.Emoji && Count == other.Count && Users.SequenceEqual(other.Users, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Emoji, Count);
+}
 
 /// <summary>The answer to a send: the stored message, and whether this call stored it (false: a repeat of a clientMessageId).</summary>
 public sealed record PostResult(ChatMessage Message, bool Created);
