@@ -8,6 +8,7 @@ using GrainChat.Gateway.Metrics;
 using GrainChat.Gateway.Presence;
 using GrainChat.Gateway.Realtime;
 using GrainChat.Gateway.Rooms;
+using GrainChat.Gateway.Search;
 
 namespace GrainChat.Gateway.Hosting;
 
@@ -26,6 +27,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ChatRateLimits>();
         services.AddSingleton<LoginAddresses>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<SearchService>();
         services.AddSingleton<TypingThrottle>();
         services.AddSingleton<DirectMessageService>();
         services.AddSingleton<RoomService>();
@@ -44,6 +46,7 @@ internal static class GatewayServiceCollectionExtensions
         app.MapUserEndpoints();
         app.MapRoomEndpoints();
         app.MapMessageEndpoints();
+        app.MapSearchEndpoints();
         app.MapDirectMessageEndpoints();
         app.MapMetricsEndpoints();
         app.MapLobbyEndpoints();

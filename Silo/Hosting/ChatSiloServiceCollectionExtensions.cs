@@ -24,6 +24,7 @@ public static class ChatSiloServiceCollectionExtensions
         services.AddSingleton(ChatSchema.Chat);
         services.AddSingleton(ChatSchema.Lobby);
         services.AddSingleton(ChatSchema.MessageChanges);
+        services.AddSingleton(ChatSchema.Search);
         services.TryAddSingleton<SqlMessageLog>();
         services.TryAddSingleton<IMessageLog>(sp => sp.GetRequiredService<SqlMessageLog>());
         services.TryAddSingleton<IMessageHistory>(sp => sp.GetRequiredService<SqlMessageLog>());
@@ -32,6 +33,7 @@ public static class ChatSiloServiceCollectionExtensions
         services.TryAddSingleton<ILobbyIndex, SqlLobbyIndex>();
         services.TryAddSingleton<IMessageChanges, SqlMessageChanges>();
         services.TryAddSingleton<IReadMarkers, SqlReadMarkers>();
+        services.TryAddSingleton<IMessageSearch, SqlMessageSearch>();
         services.TryAddSingleton<Streams.IStreamCatchUp<Chat.RoomEvent>, Cluster.Streams.RoomStreamCatchUp>();
         return services;
     }

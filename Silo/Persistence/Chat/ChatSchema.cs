@@ -75,6 +75,38 @@ public static class ChatSchema
         ){0};
         """;
 
+    private const string SqliteSearch = """
+        CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TABLE IF NOT EXISTS message_search (
+            room_id TEXT    NOT NULL,
+            seq     BIGINT  NOT NULL,
+            fts_id  INTEGER NOT NULL,
+            PRIMARY KEY (room_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS message_search_fts ON message_search (fts_id);
+        INSERT INTO messages_fts (rowid, text) SELECT ROW_NUMBER() OVER (ORDER BY room_id, seq), text FROM messages;
+        INSERT INTO message_search (room_id, seq, fts_id) SELECT room_id, seq, ROW_NUMBER() OVER (ORDER BY room_id, seq) FROM messages;
+        CREATE TRIGGER IF NOT EXISTS messages_search_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts (text) VALUES (NEW.text);
+            INSERT INTO message_search (room_id, seq, fts_id) VALUES (NEW.room_id, NEW.seq, last_insert_rowid());
+        END;
+        CREATE TRIGGER IF NOT EXISTS messages_search_update AFTER UPDATE OF text ON messages BEGIN
+            DELETE FROM messages_fts WHERE rowid = (SELECT fts_id FROM message_search WHERE room_id = NEW.room_id AND seq = NEW.seq);
+            INSERT INTO messages_fts (text) VALUES (NEW.text);
+            UPDATE message_search SET fts_id = last_insert_rowid() WHERE room_id = NEW.room_id AND seq = NEW.seq;
+        END;
+        """;
+
+    private const string PostgresSearch = """
+        CREATE INDEX IF NOT EXISTS messages_search ON messages USING GIN (to_tsvector('simple', text));
+        """;
+
+    /// <summary>
+    /// Full-text search: on SQLite an FTS5 table kept in step by triggers (inserts, edits, and deletions, which
+    /// empty the text); on PostgreSQL a GIN index on the text's <c>tsvector</c>.
+    /// </summary>
+    public static readonly StorageMigration Search = new(5, "chat: full-text search", SqliteSearch, PostgresSearch);
+
     /// <summary>Edits, deletions (tombstones), replies, mentions and a per-room change counter; reactions; read markers.</summary>
     public static readonly StorageMigration MessageChanges = new(
         4,

@@ -1,0 +1,87 @@
+using System.Data.Common;
+using GrainChat.Chat;
+using GrainChat.Silo.Persistence.Sql;
+using GrainChat.Storage;
+
+namespace GrainChat.Silo.Persistence.Chat;
+
+/// <summary>
+/// Search on SQLite's FTS5 table (<c>messages_fts</c>, mapped to messages by <c>message_search</c>) or on
+/// PostgreSQL's GIN index over <c>to_tsvector('simple', text)</c>. Terms are bound as parameters (PostgreSQL) or
+/// quoted as FTS5 strings (SQLite), so no input can be read as query syntax.
+/// </summary>
+internal sealed class SqlMessageSearch(SqlDialect dialect) : IMessageSearch
+{
+    private static readonly string Columns = string.Join(", ", MessageRows.Columns.Split(", ").Select(c => $"m.{c}"));
+
+    public Task<IReadOnlyList<ChatMessage>> SearchAsync(SearchQuery query, IReadOnlyList<string> roomIds) =>
+        roomIds.Count == 0
+            ? Task.FromResult<IReadOnlyList<ChatMessage>>([])
+            : dialect.ReadAsync(async (connection, ct) =>
+            {
+                await using var command = connection.CreateCommand();
+                var rooms = string.Join(", ", roomIds.Select((_, i) => $"@r{i}"));
+                for (var i = 0; i < roomIds.Count; i++)
+                {
+                    command.AddParameter($"r{i}", roomIds[i]);
+                }
+
+                var match = dialect is PostgresDialect ? PostgresMatch(command, query) : SqliteMatch(command, query);
+                var cursor = "";
+                if (query.Before is { } before)
+                {
+                    cursor = "AND (m.created_at, m.room_id, m.seq) < (@beforeAt, @beforeRoom, @beforeId)";
+                    command.AddParameter("beforeAt", before.CreatedAtMilliseconds);
+                    command.AddParameter("beforeRoom", before.RoomId);
+                    command.AddParameter("beforeId", before.Id);
+                }
+
+                command.CommandText = $"""
+                    SELECT {Columns} FROM {match}
+                    AND m.room_id IN ({rooms}) AND m.deleted = 0 {cursor}
+                    ORDER BY m.created_at DESC, m.room_id DESC, m.seq DESC
+                    LIMIT @limit
+                    """;
+                command.AddParameter("limit", query.Limit);
+                var found = await MessageRows.ReadAsync(command, ct).ConfigureAwait(false);
+                return (IReadOnlyList<ChatMessage>)await WithReactionsAsync(connection, found, ct).ConfigureAwait(false);
+            }, CancellationToken.None);
+
+    private static string SqliteMatch(DbCommand command, SearchQuery query)
+    {
+        // Every term an FTS5 string ("…"; a phrase stays a phrase), all of them required.
+        command.AddParameter("match", string.Join(' ', query.Terms.Select(t => $"\"{t.Replace("\"", "\"\"", StringComparison.Ordinal)}\"")));
+        return """
+            messages_fts f JOIN message_search s ON s.fts_id = f.rowid
+            JOIN messages m ON m.room_id = s.room_id AND m.seq = s.seq
+            WHERE messages_fts MATCH @match
+            """;
+    }
+
+    private static string PostgresMatch(DbCommand command, SearchQuery query)
+    {
+        var terms = new List<string>();
+        for (var i = 0; i < query.Terms.Count; i++)
+        {
+            command.AddParameter($"t{i}", query.Terms[i]);
+            terms.Add($"phraseto_tsquery('simple', @t{i})");
+        }
+
+        return $"messages m WHERE to_tsvector('simple', m.text) @@ ({string.Join(" && ", terms)})";
+    }
+
+    // Results come from several rooms: reactions are read room by room.
+    private static async Task<List<ChatMessage>> WithReactionsAsync(DbConnection connection, List<ChatMessage> found, CancellationToken cancellationToken)
+    {
+        var withReactions = new Dictionary<(string, long), ChatMessage>();
+        foreach (var room in found.GroupBy(m => m.RoomId, StringComparer.Ordinal))
+        {
+            foreach (var message in await MessageRows.WithReactionsAsync(connection, [.. room], cancellationToken).ConfigureAwait(false))
+            {
+                withReactions[(message.RoomId, message.Id)] = message;
+            }
+        }
+
+        return [.. found.Select(m => withReactions[(m.RoomId, m.Id)])];
+    }
+}
