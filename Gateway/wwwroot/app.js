@@ -413,6 +413,38 @@ function reactionsRow(m) {
   return row;
 }
 
+// ---- search ----------------------------------------------------------------------------------------------------
+
+$("search-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const { results } = await api("GET", `/api/search?q=${encodeURIComponent($("search-text").value)}&limit=20`);
+    $("search-results").replaceChildren(...(results.length ? results.map((r) => {
+      const item = el("li");
+      item.append(el("span", r.roomName, "room-name"), el("span", `${r.message.sender}: ${r.message.text.slice(0, 100)}`));
+      item.addEventListener("click", () => openAtMessage(r));
+      return item;
+    }) : [el("li", "nothing found", "muted")]));
+    showError("app-error");
+  } catch (error) { showError("app-error", error); }
+});
+
+// Opens the result's room with the message loaded and in view.
+async function openAtMessage(result) {
+  const direct = result.roomName.startsWith("@");
+  await openRoom(direct
+    ? { roomId: result.roomId, roomName: result.roomName.slice(1), direct: true, with: result.roomName.slice(1) }
+    : { roomId: result.roomId, roomName: result.roomName, direct: false });
+  const list = state.messages.get(result.roomId) ?? [];
+  if (!list.some((m) => m.id === result.message.id)) {
+    const page = await api("GET", `/api/rooms/${encodeURIComponent(result.roomId)}/messages?after=${Math.max(0, result.message.id - 25)}&limit=50`);
+    addMessages(result.roomId, page.messages);
+  }
+  const item = document.querySelector(`#messages li[data-id="${result.message.id}"]`);
+  item?.classList.add("found");
+  item?.scrollIntoView({ block: "center" });
+}
+
 $("message-text").addEventListener("input", () => {
   const room = state.currentRoom;
   if (!room?.roomId || room.direct || !$("message-text").value || Date.now() - state.lastTypingSent < TYPING_SEND_EVERY_MS) return;

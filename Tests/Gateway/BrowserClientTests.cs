@@ -165,6 +165,16 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         await roomAtBob.ClickAsync();
         await Assertions.Expect(roomAtBob.Locator(".badge")).ToHaveCountAsync(0);
         await Browser.ScreenshotAsync(alice, "features-chat.png");
+
+        // Search from another room: the result opens the room at the message.
+        await bob.Locator("#my-rooms li", new() { HasText = "Elsewhere" }).ClickAsync();
+        await bob.FillAsync("#search-text", "there");
+        await bob.ClickAsync("#search-button");
+        var result = bob.Locator("#search-results li", new() { HasText = "are you there?" });
+        await result.ClickAsync();
+        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(roomName);
+        await Assertions.Expect(bob.Locator("#messages li.found .text")).ToHaveTextAsync("are you there?");
+        await Browser.ScreenshotAsync(bob, "features-search.png");
     }
 
     private async Task<IPage> OpenAsync(IBrowser browser)
