@@ -289,7 +289,7 @@ public sealed partial class RoomGrain(
     {
         EnsureExists();
         EnsureMember(username);
-        return PublishChangeAsync(new UserTyping(GrainKey, room.State.Members.First(m => ChatKeys.SameUser(m, username))));
+        return PublishChangeAsync(new UserTyping(GrainKey, room.State.Members.FirstOrDefault(m => ChatKeys.SameUser(m, username)) ?? username));
     }
 
     public Task<IReadOnlyList<ChatMessage>> GetChangesAsync(string username, long revision, int limit)
