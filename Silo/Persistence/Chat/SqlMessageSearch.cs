@@ -26,20 +26,27 @@ internal sealed class SqlMessageSearch(SqlDialect dialect) : IMessageSearch
                     command.AddParameter($"r{i}", roomIds[i]);
                 }
 
-                var match = dialect is PostgresDialect ? PostgresMatch(command, query) : SqliteMatch(command, query);
+                var postgres = dialect is PostgresDialect;
+                var match = postgres ? PostgresMatch(command, query) : SqliteMatch(command, query);
                 var cursor = "";
                 if (query.Before is { } before)
                 {
-                    cursor = "AND (m.created_at, m.room_id, m.seq) < (@beforeAt, @beforeRoom, @beforeId)";
+                    cursor = postgres
+                        ? "AND (m.created_at, m.room_id, m.seq) < (@beforeAt, @beforeRoom, @beforeId)"
+                        : "AND f.rowid < (SELECT fts_id FROM message_search WHERE room_id = @beforeRoom AND seq = @beforeId)";
                     command.AddParameter("beforeAt", before.CreatedAtMilliseconds);
                     command.AddParameter("beforeRoom", before.RoomId);
                     command.AddParameter("beforeId", before.Id);
                 }
 
+                // PostgreSQL walks messages_created_at newest first and stops after a page. FTS5 cannot, but it walks its
+                // own rowids (the order texts were indexed: sends, and edits, which re-index) from the newest down, so
+                // the query stops after a page instead of sorting every match.
+                var order = postgres ? "m.created_at DESC, m.room_id DESC, m.seq DESC" : "f.rowid DESC";
                 command.CommandText = $"""
                     SELECT {Columns} FROM {match}
                     AND m.room_id IN ({rooms}) AND m.deleted = 0 {cursor}
-                    ORDER BY m.created_at DESC, m.room_id DESC, m.seq DESC
+                    ORDER BY {order}
                     LIMIT @limit
                     """;
                 command.AddParameter("limit", query.Limit);
