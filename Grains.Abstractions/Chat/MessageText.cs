@@ -7,9 +7,14 @@ namespace GrainChat.Chat;
 public static class MessageText
 {
     /// <summary>The members named as <c>@username</c> (a whole name, case-insensitive), each once, as the room spells them.</summary>
-    public static IReadOnlyList<string> MentionsIn(string text, IEnumerable<string> members)
+    public static IReadOnlyList<string> MentionsIn(string text, IReadOnlyList<string> members)
     {
-        var byKey = members.GroupBy(ChatKeys.UserKey, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        // Every send comes here: most texts have no '@', and a big room's member list is not worth indexing for them.
+        if (!text.Contains('@', StringComparison.Ordinal))
+        {
+            return [];
+        }
+
         var found = new List<string>();
         for (var at = text.IndexOf('@', StringComparison.Ordinal); at >= 0; at = text.IndexOf('@', at + 1))
         {
@@ -26,7 +31,9 @@ public static class MessageText
 
             // A name may end a sentence: "thanks @bob." mentions bob.
             var name = text[(at + 1)..end].TrimEnd('.', '-');
-            if (byKey.TryGetValue(ChatKeys.UserKey(name), out var member) && !found.Contains(member, StringComparer.Ordinal))
+            if (name.Length >= ChatLimits.UsernameMinLength
+                && members.FirstOrDefault(m => ChatKeys.SameUser(m, name)) is { } member
+                && !found.Contains(member, StringComparer.Ordinal))
             {
                 found.Add(member);
             }

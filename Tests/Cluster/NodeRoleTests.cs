@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using GrainChat.Chat;
 using GrainChat.Silo.Activation;
@@ -21,7 +19,7 @@ public sealed class NodeRoleTests(PostgresServer server)
     {
         var database = await server.CreateDatabaseAsync();
         await using var cluster = await TestCluster.StartAsync(database, silos: 1, chatGrains: true);
-        var port = FreePort();
+        var port = FreePorts.Next();
         var settings = cluster.Settings();
         settings["GrainChat:Cluster:SiloPort"] = port.ToString(CultureInfo.InvariantCulture);
         settings["GrainChat:Storage:Provider"] = "Postgres";
@@ -76,7 +74,7 @@ public sealed class NodeRoleTests(PostgresServer server)
                 "GrainChat.Gateway.dll",
                 new Dictionary<string, string>
                 {
-                    ["urls"] = $"http://127.0.0.1:{FreePort()}",
+                    ["urls"] = $"http://127.0.0.1:{FreePorts.Next()}",
                     ["GrainChat:Cluster:Enabled"] = "true",
                     ["GrainChat:Cluster:Key"] = TestCluster.Key,
                 },
@@ -92,12 +90,5 @@ public sealed class NodeRoleTests(PostgresServer server)
         {
             directory.Delete(recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

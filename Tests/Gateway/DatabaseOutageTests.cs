@@ -44,13 +44,4 @@ public sealed class DatabaseOutageTests(PostgresServer server)
         Assert.Equal(HttpStatusCode.OK, (await gateway.CreateClient().GetAsync("/health")).StatusCode);
         Assert.Equal(["before", "after"], (await alice.HistoryAsync(roomId)).Select(m => m.GetProperty("text").GetString()));
     }
-
-    private sealed class PostgresGatewayFactory(string connectionString) : GatewayFactory
-    {
-        protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
-        {
-            ["GrainChat:Storage:Provider"] = "Postgres",
-            ["ConnectionStrings:GrainChat"] = connectionString,
-        };
-    }
 }

@@ -131,15 +131,6 @@ public sealed class PostgresMessageChangeTests(PostgresServer server)
         await MessageChangeScenarios.Mentions(gateway);
         await MessageChangeScenarios.ChangesCatchUp(gateway);
     }
-
-    private sealed class PostgresGatewayFactory(string connectionString) : GatewayFactory
-    {
-        protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
-        {
-            ["GrainChat:Storage:Provider"] = "Postgres",
-            ["ConnectionStrings:GrainChat"] = connectionString,
-        };
-    }
 }
 
 internal static class MessageChangeScenarios

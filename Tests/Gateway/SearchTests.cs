@@ -57,15 +57,6 @@ public sealed class PostgresSearchTests(PostgresServer server)
         await SearchScenarios.EditsAndDeletions(gateway);
         await SearchScenarios.PagesAndPhrases(gateway);
     }
-
-    private sealed class PostgresGatewayFactory(string connectionString) : GatewayFactory
-    {
-        protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
-        {
-            ["GrainChat:Storage:Provider"] = "Postgres",
-            ["ConnectionStrings:GrainChat"] = connectionString,
-        };
-    }
 }
 
 internal static class SearchScenarios

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace GrainChat.Tests.Infrastructure;
 
@@ -66,7 +64,7 @@ public sealed class GatewayCluster : IAsyncLifetime
             ["GrainChat:Cluster:Enabled"] = "true",
             ["GrainChat:Cluster:Name"] = clusterName,
             ["GrainChat:Cluster:Key"] = TestCluster.Key,
-            ["GrainChat:Cluster:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["GrainChat:Cluster:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
             ["GrainChat:Cluster:HeartbeatInterval"] = "00:00:00.500",
             ["GrainChat:Cluster:DeadAfter"] = DeadAfter.ToString("c", CultureInfo.InvariantCulture),
             ["GrainChat:Presence:GracePeriod"] = "00:00:01",
@@ -94,12 +92,5 @@ public sealed class GatewayCluster : IAsyncLifetime
         {
             return 0;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

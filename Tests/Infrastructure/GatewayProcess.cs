@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace GrainChat.Tests.Infrastructure;
 
@@ -32,7 +30,7 @@ public sealed class GatewayProcess : IAsyncDisposable, IGatewayEndpoint
     /// <summary>Starts a Gateway on SQLite in <paramref name="dataDirectory"/>; <paramref name="settings"/> override any default.</summary>
     public static async Task<GatewayProcess> StartAsync(string dataDirectory, int? port = null, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var listenPort = port ?? FreePort();
+        var listenPort = port ?? FreePorts.Next();
         var address = new Uri($"http://127.0.0.1:{listenPort}/");
         var gatewayDll = Path.Combine(AppContext.BaseDirectory, "GrainChat.Gateway.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -145,12 +143,5 @@ public sealed class GatewayProcess : IAsyncDisposable, IGatewayEndpoint
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

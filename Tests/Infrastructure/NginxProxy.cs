@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace GrainChat.Tests.Infrastructure;
 
@@ -31,7 +29,7 @@ public sealed class NginxProxy : IGatewayEndpoint, IAsyncDisposable
     public static async Task<NginxProxy> StartAsync(IEnumerable<IGatewayEndpoint> nodes)
     {
         var directory = Directory.CreateTempSubdirectory("grainchat-nginx-");
-        var port = FreePort();
+        var port = FreePorts.Next();
         var servers = string.Join("\n", nodes.Select(n => $"        server {n.ServerAddress.Host}:{n.ServerAddress.Port} max_fails=1 fail_timeout=10s;"));
         var configuration = Path.Combine(directory.FullName, "nginx.conf");
         await File.WriteAllTextAsync(configuration, string.Format(CultureInfo.InvariantCulture, Template, directory.FullName, servers, port));
@@ -74,12 +72,6 @@ public sealed class NginxProxy : IGatewayEndpoint, IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     // The README's configuration, with the paths of a throwaway prefix. {0} prefix, {1} upstream servers, {2} port.
     private const string Template = """

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace GrainChat.Tests.Infrastructure;
@@ -55,7 +53,7 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         await RunAsync(Path.Combine(_binaries, "initdb"), ["-D", data, "-U", "postgres", "--pwfile", passwordFile, "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-sync"]);
-        _port = FreePort();
+        _port = FreePorts.Next();
         await StartAsync();
     }
 
@@ -103,12 +101,6 @@ public sealed class PostgresServer : IAsyncLifetime
 
     private static bool IsRoot => string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task RunAsync(string program, IReadOnlyList<string> arguments, bool asPostgres = true)
     {
