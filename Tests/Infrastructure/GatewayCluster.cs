@@ -31,8 +31,13 @@ public sealed class GatewayCluster : IAsyncLifetime
         // The first node migrates the schema and creates the admin; the others then start together.
         _nodes.Add(await StartNodeAsync(name));
         _nodes.AddRange(await Task.WhenAll(Enumerable.Range(1, NodeCount - 1).Select(_ => StartNodeAsync(name))));
-        using var http = _nodes[0].CreateClient();
-        await Eventually.TrueAsync(() => CountActive(http) == NodeCount, TimeSpan.FromSeconds(30), "all nodes join the cluster");
+        // Every node must see every other as Active before a test starts: while views differ, two nodes can each
+        // place a grain on a different owner, and the loser of the resulting write race gets an error.
+        foreach (var node in _nodes)
+        {
+            using var http = node.CreateClient();
+            await Eventually.TrueAsync(() => CountActive(http) == NodeCount, TimeSpan.FromSeconds(30), $"{node.Address} sees all nodes of the cluster");
+        }
     }
 
     public async Task DisposeAsync()
