@@ -1,4 +1,5 @@
 using GrainChat.Chat;
+using GrainChat.Runtime;
 using GrainChat.Silo.Activation;
 using GrainChat.Silo.Cluster.Calls;
 using Microsoft.AspNetCore.Diagnostics;
@@ -22,6 +23,7 @@ internal sealed partial class ChatExceptionHandler(IProblemDetailsService proble
             TimeoutException => Unavailable(httpContext, "The service is too busy to answer in time"),
             System.Data.Common.DbException or RemoteGrainException { IsStorageFailure: true } => Unavailable(httpContext, "Storage is unavailable; nothing was stored"),
             SiloUnavailableException => Unavailable(httpContext, "The node that holds this data is unreachable or moving; it is back within seconds"),
+            InconsistentStateException => Unavailable(httpContext, "Another node changed this data at the same moment (the cluster's membership is changing); nothing was changed here"),
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,

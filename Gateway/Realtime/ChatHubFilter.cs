@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using GrainChat.Chat;
 using GrainChat.Gateway.Errors;
+using GrainChat.Runtime;
 using GrainChat.Silo.Activation;
 using GrainChat.Silo.Cluster.Calls;
 using Microsoft.AspNetCore.SignalR;
@@ -37,6 +38,10 @@ internal sealed class ChatHubFilter : IHubFilter
         catch (TimeoutException)
         {
             throw new HubException($"The service is too busy to answer in time (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
+        }
+        catch (InconsistentStateException)
+        {
+            throw new HubException($"Another node changed this data at the same moment; nothing was changed here (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
         }
         catch (SiloUnavailableException)
         {
