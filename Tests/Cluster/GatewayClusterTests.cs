@@ -40,7 +40,7 @@ public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<
         var listeners = new[] { alice, bob, carol };
         foreach (var listener in listeners)
         {
-            await ConnectedAsync(listener);
+            await listener.ConnectFollowingAsync();
         }
 
         for (var i = 0; i < 30; i++)
@@ -63,7 +63,7 @@ public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<
     {
         await using var alice = await ChatClient.RegisterAsync(A);
         await using var carol = await ChatClient.RegisterAsync(C);
-        await ConnectedAsync(carol);
+        await carol.ConnectFollowingAsync();
 
         var sent = await alice.Http.PostAsJsonAsync($"/api/dm/{carol.Username}/messages", new { text = "across the cluster" });
 
@@ -76,7 +76,7 @@ public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<
     {
         await using var alice = await ChatClient.RegisterAsync(A);
         await using var aliceOnB = alice.On(B);
-        var connection = await ConnectedAsync(aliceOnB);
+        var connection = await aliceOnB.ConnectFollowingAsync();
         var closed = new TaskCompletionSource();
         connection.Closed += _ =>
         {
@@ -95,7 +95,7 @@ public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<
     {
         await using var admin = await ChatClient.AdminAsync(A);
         await using var dave = await ChatClient.RegisterAsync(C);
-        var connection = await ConnectedAsync(dave);
+        var connection = await dave.ConnectFollowingAsync();
         var closed = new TaskCompletionSource();
         connection.Closed += _ =>
         {
@@ -143,14 +143,6 @@ public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<
         Assert.Equal(GatewayCluster.NodeCount, active.Length);
         Assert.All(active, s => Assert.Equal("gateway", s.GetProperty("role").GetString()));
         Assert.True(silos.GetProperty("clustered").GetBoolean());
-    }
-
-    /// <summary>Connects and waits until the connection follows its user and rooms: a hub call is answered only after its start-up has finished.</summary>
-    private static async Task<HubConnection> ConnectedAsync(ChatClient client)
-    {
-        var connection = await client.ConnectAsync();
-        await connection.InvokeAsync<JsonElement>("GetRooms");
-        return connection;
     }
 
     [BrowserFact]

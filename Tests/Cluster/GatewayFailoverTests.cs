@@ -36,8 +36,7 @@ public sealed class GatewayFailoverTests(GatewayCluster cluster) : IClassFixture
         // A listener on the node about to die: it must come back through another node and catch up.
         await using var listener = (await ChatClient.RegisterAsync(victim)).On(victim);
         await listener.JoinAsync(roomId);
-        var listening = await listener.ConnectAsync();
-        await listening.InvokeAsync<JsonElement>("GetRooms");
+        var listening = await listener.ConnectFollowingAsync();
 
         var acknowledged = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var slowest = TimeSpan.Zero;

@@ -80,10 +80,8 @@ public sealed class MessageChangeTests(GatewayFactory gateway) : IClassFixture<G
         await using var bob = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        var aliceHub = await alice.ConnectAsync();
-        var bobHub = await bob.ConnectAsync();
-        await bobHub.InvokeAsync<JsonElement>("GetRooms");
-        await aliceHub.InvokeAsync<JsonElement>("GetRooms");
+        var aliceHub = await alice.ConnectFollowingAsync();
+        await bob.ConnectFollowingAsync();
 
         var answer = await aliceHub.InvokeAsync<JsonElement>("Typing", roomId);
         await aliceHub.InvokeAsync<JsonElement>("Typing", roomId);
@@ -141,7 +139,7 @@ internal static class MessageChangeScenarios
         await using var bob = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        await (await bob.ConnectAsync()).InvokeAsync<JsonElement>("GetRooms");
+        await bob.ConnectFollowingAsync();
         var id = (await alice.PostAsync(roomId, "helo")).GetProperty("id").GetInt64();
 
         var response = await alice.Http.PatchAsJsonAsync($"/api/rooms/{roomId}/messages/{id}", new { text = "hello" });
@@ -186,7 +184,7 @@ internal static class MessageChangeScenarios
         await using var bob = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        await (await bob.ConnectAsync()).InvokeAsync<JsonElement>("GetRooms");
+        await bob.ConnectFollowingAsync();
         await alice.PostAsync(roomId, "one");
         var id = (await alice.PostAsync(roomId, "two")).GetProperty("id").GetInt64();
         await alice.PostAsync(roomId, "three");
@@ -231,7 +229,7 @@ internal static class MessageChangeScenarios
         await using var stranger = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        await (await alice.ConnectAsync()).InvokeAsync<JsonElement>("GetRooms");
+        await alice.ConnectFollowingAsync();
         var id = (await alice.PostAsync(roomId, "nice")).GetProperty("id").GetInt64();
         var thumbs = Uri.EscapeDataString("👍");
 
@@ -282,7 +280,7 @@ internal static class MessageChangeScenarios
         await using var bob = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        await (await bob.ConnectAsync()).InvokeAsync<JsonElement>("GetRooms");
+        await bob.ConnectFollowingAsync();
         var id = (await alice.PostAsync(roomId, "contested")).GetProperty("id").GetInt64();
 
         var outcomes = await Task.WhenAll(
@@ -309,8 +307,7 @@ internal static class MessageChangeScenarios
             await alice.PostAsync(roomId, $"message {i}");
         }
 
-        var secondTab = await bob.ConnectAsync();
-        await secondTab.InvokeAsync<JsonElement>("GetRooms");
+        var secondTab = await bob.ConnectFollowingAsync();
         var firstTab = await bob.ConnectAsync();
 
         var marked = await firstTab.InvokeAsync<JsonElement>("MarkRead", roomId, 6L);
@@ -336,8 +333,8 @@ internal static class MessageChangeScenarios
         await using var bob = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        await (await bob.ConnectAsync()).InvokeAsync<JsonElement>("GetRooms");
-        await (await bob.ConnectAsync()).InvokeAsync<JsonElement>("GetRooms");
+        await bob.ConnectFollowingAsync();
+        await bob.ConnectFollowingAsync();
 
         var sent = await alice.PostAsync(roomId, $"@{bob.Username.ToUpperInvariant()} have a look, and @nobody_here too");
 

@@ -88,6 +88,17 @@ public sealed class ChatClient : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>
+    /// Connects and waits until the connection follows its user and rooms: a hub call is answered only after the
+    /// connection's start-up has finished, so events sent from then on reach it.
+    /// </summary>
+    public async Task<HubConnection> ConnectFollowingAsync()
+    {
+        var connection = await ConnectAsync();
+        await connection.InvokeAsync<JsonElement>("GetRooms");
+        return connection;
+    }
+
     public async Task<HubEvent> WaitForEventAsync(string name, Func<JsonElement, bool>? match = null)
     {
         HubEvent? found = null;

@@ -91,8 +91,6 @@ internal sealed partial class ClusterStreamProvider : IStreamProvider, IAsyncDis
         await _publisher.ConfigureAwait(false);
     }
 
-    internal ILogger Logger => _logger;
-
     /// <summary>Queues an event for the other nodes; order is kept per publisher.</summary>
     internal void Publish<T>(StreamId streamId, T item)
     {

@@ -42,8 +42,6 @@ internal sealed partial class SiloConnections : IAsyncDisposable
         _sweeper = new Timer(_ => ExpireOverdueCalls(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
     }
 
-    public int OpenCount => _connections.Values.Count(c => c.IsCompletedSuccessfully && c.Result.IsOpen);
-
     private IRequestHandler Handler => _services.GetRequiredService<ClusterRouter>();
 
     /// <summary>The open connection to <paramref name="silo"/>, opening one if needed; fails fast when it cannot be reached.</summary>
