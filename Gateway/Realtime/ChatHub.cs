@@ -86,12 +86,25 @@ internal sealed partial class ChatHub(
                 await bridge.ForgetAsync(connection);
             }
 
-            await grains.GetPresenceGrain(username).DisconnectedAsync(Context.ConnectionId);
+            await ForgetPresenceAsync(username);
             throw;
         }
 
         await activity.ConnectionOpenedAsync(connection.ToView());
         LogConnected(logger, Context.ConnectionId, username);
+    }
+
+    /// <summary>Best effort: the presence grain may be what failed (its node unreachable), and the first error is the one to report.</summary>
+    private async Task ForgetPresenceAsync(string username)
+    {
+        try
+        {
+            await grains.GetPresenceGrain(username).DisconnectedAsync(Context.ConnectionId);
+        }
+        catch (Exception exception)
+        {
+            LogPresenceNotUndone(logger, exception, Context.ConnectionId, username);
+        }
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
@@ -211,4 +224,7 @@ internal sealed partial class ChatHub(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Hub connection {ConnectionId} of {Username} closed")]
     private static partial void LogDisconnected(ILogger logger, string connectionId, string username);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hub connection {ConnectionId} of {Username} failed to start and its presence could not be undone")]
+    private static partial void LogPresenceNotUndone(ILogger logger, Exception exception, string connectionId, string username);
 }

@@ -27,31 +27,35 @@ internal sealed class ChatHubFilter : IHubFilter
         {
             return await next(invocationContext);
         }
-        catch (ChatException exception)
+        catch (Exception exception) when (ToHubException(exception) is { } hubException)
         {
-            throw new HubException(exception.Message);
-        }
-        catch (RateLimitedException exception)
-        {
-            throw new HubException($"{exception.Message} (retryAfter={exception.RetryAfterSeconds})");
-        }
-        catch (TimeoutException)
-        {
-            throw new HubException($"The service is too busy to answer in time (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
-        }
-        catch (InconsistentStateException)
-        {
-            throw new HubException($"Another node changed this data at the same moment; nothing was changed here (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
-        }
-        catch (SiloUnavailableException)
-        {
-            throw new HubException($"The node that holds this data is unreachable or moving; it is back within seconds (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
-        }
-        catch (Exception exception) when (exception is System.Data.Common.DbException or RemoteGrainException { IsStorageFailure: true })
-        {
-            throw new HubException($"Storage is unavailable; nothing was stored (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})");
+            throw hubException;
         }
     }
+
+    /// <summary>A connection refused at start-up (a node still being declared dead, storage down) says why and when to retry.</summary>
+    public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception exception) when (ToHubException(exception) is { } hubException)
+        {
+            throw hubException;
+        }
+    }
+
+    private static HubException? ToHubException(Exception exception) => exception switch
+    {
+        ChatException => new HubException(exception.Message),
+        RateLimitedException rateLimited => new HubException($"{rateLimited.Message} (retryAfter={rateLimited.RetryAfterSeconds})"),
+        TimeoutException => new HubException($"The service is too busy to answer in time (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})"),
+        InconsistentStateException => new HubException($"Another node changed this data at the same moment; nothing was changed here (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})"),
+        SiloUnavailableException => new HubException($"The node that holds this data is unreachable or moving; it is back within seconds (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})"),
+        System.Data.Common.DbException or RemoteGrainException { IsStorageFailure: true } => new HubException($"Storage is unavailable; nothing was stored (retryAfter={ChatExceptionHandler.BusyRetryAfterSeconds})"),
+        _ => null,
+    };
 
     private static long ArgumentSize(object? argument) => argument switch
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GrainChat.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace GrainChat.Tests.Cluster;
@@ -39,11 +40,11 @@ public sealed class ReverseProxyTests(GatewayCluster cluster) : IClassFixture<Ga
         {
             if (hubs[client].State != HubConnectionState.Connected)
             {
-                hubs[client] = await client.ConnectFollowingAsync();
+                hubs[client] = await RetryWhileRecoveringAsync(client.ConnectFollowingAsync);
             }
 
             var seen = ReceivedIds(client, roomId);
-            var missed = await hubs[client].InvokeAsync<JsonElement[]>("GetNewMessages", roomId, seen.Count == 0 ? 0 : seen.Max());
+            var missed = await RetryWhileRecoveringAsync(() => hubs[client].InvokeAsync<JsonElement[]>("GetNewMessages", roomId, seen.Count == 0 ? 0 : seen.Max()));
             seen.UnionWith(missed.Select(m => m.GetProperty("id").GetInt64()));
             Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), seen.Order());
         }
@@ -64,6 +65,24 @@ public sealed class ReverseProxyTests(GatewayCluster cluster) : IClassFixture<Ga
             Assert.True(response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
             Assert.True(DateTime.UtcNow < deadline, "sends kept failing long after the node died");
             await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Until the dead node is declared dead, its grains are unreachable: the hub says so with retryAfter, and a client retries.</summary>
+    private static async Task<T> RetryWhileRecoveringAsync<T>(Func<Task<T>> attempt)
+    {
+        var deadline = DateTime.UtcNow + GatewayCluster.DeadAfter + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (HubException exception) when (DateTime.UtcNow < deadline)
+            {
+                Assert.Contains("retryAfter=", exception.Message, StringComparison.Ordinal);
+                await Task.Delay(200);
+            }
         }
     }
 
