@@ -25,6 +25,8 @@ public static class ChatSiloServiceCollectionExtensions
         services.AddSingleton(ChatSchema.Lobby);
         services.AddSingleton(ChatSchema.MessageChanges);
         services.AddSingleton(ChatSchema.Search);
+        services.AddSingleton(ChatSchema.SearchIndexedAfterCommit);
+        services.TryAddSingleton<SqliteSearchIndexer>();
         services.TryAddSingleton<SqlMessageLog>();
         services.TryAddSingleton<IMessageLog>(sp => sp.GetRequiredService<SqlMessageLog>());
         services.TryAddSingleton<IMessageHistory>(sp => sp.GetRequiredService<SqlMessageLog>());

@@ -107,6 +107,23 @@ public static class ChatSchema
     /// </summary>
     public static readonly StorageMigration Search = new(5, "chat: full-text search", SqliteSearch, PostgresSearch);
 
+    private const string SqliteSearchAfterCommit = """
+        DROP TRIGGER IF EXISTS messages_search_insert;
+        DROP TRIGGER IF EXISTS messages_search_update;
+        CREATE TRIGGER messages_search_update AFTER UPDATE OF text ON messages BEGIN
+            DELETE FROM messages_fts WHERE rowid = (SELECT fts_id FROM message_search WHERE room_id = NEW.room_id AND seq = NEW.seq);
+            INSERT INTO messages_fts (text) VALUES (NEW.text);
+            INSERT OR REPLACE INTO message_search (room_id, seq, fts_id) VALUES (NEW.room_id, NEW.seq, last_insert_rowid());
+        END;
+        """;
+
+    /// <summary>
+    /// SQLite: new messages are indexed in batches after their commit (<see cref="SqliteSearchIndexer"/>), not by a
+    /// trigger in the writer's transaction; an edit still re-indexes in its own transaction, and maps a message
+    /// the batches have not reached yet. PostgreSQL: unchanged.
+    /// </summary>
+    public static readonly StorageMigration SearchIndexedAfterCommit = new(6, "chat: search indexed after commit", SqliteSearchAfterCommit, "SELECT 1;");
+
     /// <summary>Edits, deletions (tombstones), replies, mentions and a per-room change counter; reactions; read markers.</summary>
     public static readonly StorageMigration MessageChanges = new(
         4,

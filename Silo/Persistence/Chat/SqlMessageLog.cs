@@ -24,6 +24,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
 
     private readonly SqlDialect _dialect;
     private readonly TimeProvider _time;
+    private readonly SqliteSearchIndexer _searchIndexer;
     private readonly ILogger<SqlMessageLog> _logger;
     private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -31,10 +32,11 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
     private readonly Dictionary<string, long> _lastIds = new(StringComparer.Ordinal);
     private readonly Task _writer;
 
-    public SqlMessageLog(SqlDialect dialect, TimeProvider time, ILogger<SqlMessageLog> logger)
+    public SqlMessageLog(SqlDialect dialect, TimeProvider time, SqliteSearchIndexer searchIndexer, ILogger<SqlMessageLog> logger)
     {
         _dialect = dialect;
         _time = time;
+        _searchIndexer = searchIndexer;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -151,6 +153,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         {
             if (results[i].Created)
             {
+                _searchIndexer.Enqueue(results[i].Message.RoomId, results[i].Message.Id);
                 Announce(appends[i], results[i].Message);
             }
 

@@ -10,49 +10,59 @@ namespace GrainChat.Silo.Persistence.Chat;
 /// PostgreSQL's GIN index over <c>to_tsvector('simple', text)</c>. Terms are bound as parameters (PostgreSQL) or
 /// quoted as FTS5 strings (SQLite), so no input can be read as query syntax.
 /// </summary>
-internal sealed class SqlMessageSearch(SqlDialect dialect) : IMessageSearch
+internal sealed class SqlMessageSearch(SqlDialect dialect, SqliteSearchIndexer indexer) : IMessageSearch
 {
     private static readonly string Columns = string.Join(", ", MessageRows.Columns.Split(", ").Select(c => $"m.{c}"));
 
-    public Task<IReadOnlyList<ChatMessage>> SearchAsync(SearchQuery query, IReadOnlyList<string> roomIds) =>
-        roomIds.Count == 0
-            ? Task.FromResult<IReadOnlyList<ChatMessage>>([])
-            : dialect.ReadAsync(async (connection, ct) =>
+    public async Task<IReadOnlyList<ChatMessage>> SearchAsync(SearchQuery query, IReadOnlyList<string> roomIds)
+    {
+        if (roomIds.Count == 0)
+        {
+            return [];
+        }
+
+        // Results never lag an acknowledged send: SQLite's index is written in batches after the commit.
+        await indexer.CatchUpAsync().ConfigureAwait(false);
+        return await SearchIndexedAsync(query, roomIds).ConfigureAwait(false);
+    }
+
+    private Task<IReadOnlyList<ChatMessage>> SearchIndexedAsync(SearchQuery query, IReadOnlyList<string> roomIds) =>
+        dialect.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            var rooms = string.Join(", ", roomIds.Select((_, i) => $"@r{i}"));
+            for (var i = 0; i < roomIds.Count; i++)
             {
-                await using var command = connection.CreateCommand();
-                var rooms = string.Join(", ", roomIds.Select((_, i) => $"@r{i}"));
-                for (var i = 0; i < roomIds.Count; i++)
-                {
-                    command.AddParameter($"r{i}", roomIds[i]);
-                }
+                command.AddParameter($"r{i}", roomIds[i]);
+            }
 
-                var postgres = dialect is PostgresDialect;
-                var match = postgres ? PostgresMatch(command, query) : SqliteMatch(command, query);
-                var cursor = "";
-                if (query.Before is { } before)
-                {
-                    cursor = postgres
-                        ? "AND (m.created_at, m.room_id, m.seq) < (@beforeAt, @beforeRoom, @beforeId)"
-                        : "AND f.rowid < (SELECT fts_id FROM message_search WHERE room_id = @beforeRoom AND seq = @beforeId)";
-                    command.AddParameter("beforeAt", before.CreatedAtMilliseconds);
-                    command.AddParameter("beforeRoom", before.RoomId);
-                    command.AddParameter("beforeId", before.Id);
-                }
+            var postgres = dialect is PostgresDialect;
+            var match = postgres ? PostgresMatch(command, query) : SqliteMatch(command, query);
+            var cursor = "";
+            if (query.Before is { } before)
+            {
+                cursor = postgres
+                    ? "AND (m.created_at, m.room_id, m.seq) < (@beforeAt, @beforeRoom, @beforeId)"
+                    : "AND f.rowid < (SELECT fts_id FROM message_search WHERE room_id = @beforeRoom AND seq = @beforeId)";
+                command.AddParameter("beforeAt", before.CreatedAtMilliseconds);
+                command.AddParameter("beforeRoom", before.RoomId);
+                command.AddParameter("beforeId", before.Id);
+            }
 
-                // PostgreSQL walks messages_created_at newest first and stops after a page. FTS5 cannot, but it walks its
-                // own rowids (the order texts were indexed: sends, and edits, which re-index) from the newest down, so
-                // the query stops after a page instead of sorting every match.
-                var order = postgres ? "m.created_at DESC, m.room_id DESC, m.seq DESC" : "f.rowid DESC";
-                command.CommandText = $"""
-                    SELECT {Columns} FROM {match}
-                    AND m.room_id IN ({rooms}) AND m.deleted = 0 {cursor}
-                    ORDER BY {order}
-                    LIMIT @limit
-                    """;
-                command.AddParameter("limit", query.Limit);
-                var found = await MessageRows.ReadAsync(command, ct).ConfigureAwait(false);
-                return (IReadOnlyList<ChatMessage>)await WithReactionsAsync(connection, found, ct).ConfigureAwait(false);
-            }, CancellationToken.None);
+            // PostgreSQL walks messages_created_at newest first and stops after a page. FTS5 cannot, but it walks its
+            // own rowids (the order texts were indexed: sends, and edits, which re-index) from the newest down, so
+            // the query stops after a page instead of sorting every match.
+            var order = postgres ? "m.created_at DESC, m.room_id DESC, m.seq DESC" : "f.rowid DESC";
+            command.CommandText = $"""
+                SELECT {Columns} FROM {match}
+                AND m.room_id IN ({rooms}) AND m.deleted = 0 {cursor}
+                ORDER BY {order}
+                LIMIT @limit
+                """;
+            command.AddParameter("limit", query.Limit);
+            var found = await MessageRows.ReadAsync(command, ct).ConfigureAwait(false);
+            return (IReadOnlyList<ChatMessage>)await WithReactionsAsync(connection, found, ct).ConfigureAwait(false);
+        }, CancellationToken.None);
 
     private static string SqliteMatch(DbCommand command, SearchQuery query)
     {

@@ -1,0 +1,262 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using GrainChat.Silo.Persistence.Sql;
+using Microsoft.Extensions.Logging;
+
+namespace GrainChat.Silo.Persistence.Chat;
+
+/// <summary>
+/// Keeps SQLite's full-text index (<c>messages_fts</c>, mapped to messages by <c>message_search</c>) in step with
+/// the message log without putting it on the send path. The log's writer hands each committed message here; this
+/// indexes them later in large batches, one transaction each. FTS5 writes a new index segment per statement
+/// savepoint and per commit, so indexing a message inside the writer's transaction (a trigger) cost several
+/// times the insert itself, while a batch of a thousand costs a few microseconds a message.
+/// <para>
+/// A search first waits for everything committed before it to be indexed (<see cref="CatchUpAsync"/>), so
+/// results never lag a send that was acknowledged. After a crash, the first use indexes every message that has
+/// no search row yet (a scan of the log). Edits and deletions are indexed by a trigger inside their own
+/// transaction; a message edited before its batch ran is skipped by the batch.
+/// </para>
+/// On PostgreSQL the GIN index is maintained by the database and this does nothing.
+/// </summary>
+public sealed partial class SqliteSearchIndexer : IAsyncDisposable
+{
+    public const int MaxBatchSize = 2048;
+
+    /// <summary>How long committed messages gather before they are indexed, unless a search is waiting.</summary>
+    public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly SqlDialect _dialect;
+    private readonly ILogger<SqliteSearchIndexer> _logger;
+    private readonly Channel<MessageKey> _queue = Channel.CreateUnbounded<MessageKey>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _hurry = new(0);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _lock = new();
+    private readonly List<(long Target, TaskCompletionSource Done)> _waiters = [];
+    private Task? _loop;
+    private long _enqueued;
+    private long _indexed;
+    private bool _recovered;
+
+    public SqliteSearchIndexer(SqlDialect dialect, ILogger<SqliteSearchIndexer> logger)
+    {
+        _dialect = dialect;
+        _logger = logger;
+    }
+
+    private bool IsActive => _dialect is SqliteDialect;
+
+    /// <summary>Queues a committed message for indexing (in commit order).</summary>
+    public void Enqueue(string roomId, long id)
+    {
+        if (!IsActive)
+        {
+            return;
+        }
+
+        EnsureStarted();
+        Interlocked.Increment(ref _enqueued);
+        _queue.Writer.TryWrite(new MessageKey(roomId, id));
+    }
+
+    /// <summary>Completes when every message queued before the call is indexed; fails if indexing is failing (storage down).</summary>
+    public Task CatchUpAsync()
+    {
+        if (!IsActive)
+        {
+            return Task.CompletedTask;
+        }
+
+        EnsureStarted();
+        var target = Interlocked.Read(ref _enqueued);
+        lock (_lock)
+        {
+            if (_recovered && _indexed >= target)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((target, done));
+            _hurry.Release();
+            return done.Task;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        _hurry.Release();
+        if (_loop is not null)
+        {
+            // Index what is queued; anything left is found by the scan at the next start.
+            await _loop.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
+
+    // Started on first use, which is after the schema migrations ran.
+    private void EnsureStarted()
+    {
+        if (_loop is null)
+        {
+            lock (_lock)
+            {
+                _loop ??= Task.Run(IndexLoopAsync);
+            }
+        }
+    }
+
+    private async Task IndexLoopAsync()
+    {
+        await RetryingAsync(() => _dialect.WriteAsync(IndexUnindexedAsync, _stopping.Token)).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _recovered = true;
+        }
+
+        CompleteWaiters(null);
+        var batch = new List<MessageKey>(MaxBatchSize);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            // Let a batch gather, unless a search is waiting or the log is shutting down.
+            await _hurry.WaitAsync(BatchWindow).ConfigureAwait(false);
+            while (batch.Count < MaxBatchSize && _queue.Reader.TryRead(out var key))
+            {
+                batch.Add(key);
+            }
+
+            await RetryingAsync(() => _dialect.WriteAsync((connection, ct) => IndexAsync(connection, batch, ct), _stopping.Token)).ConfigureAwait(false);
+            lock (_lock)
+            {
+                _indexed += batch.Count;
+            }
+
+            batch.Clear();
+            CompleteWaiters(null);
+        }
+    }
+
+    // A failed batch is retried until it succeeds (nothing is lost); searches meanwhile fail with the cause.
+    private async Task RetryingAsync(Func<Task<int>> index)
+    {
+        while (true)
+        {
+            try
+            {
+                await index().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (!_stopping.IsCancellationRequested)
+            {
+                LogIndexingFailed(_logger, exception);
+                CompleteWaiters(exception);
+                await Task.Delay(RetryDelay).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void CompleteWaiters(Exception? failure)
+    {
+        lock (_lock)
+        {
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                var (target, done) = _waiters[i];
+                if (failure is not null)
+                {
+                    done.TrySetException(failure);
+                }
+                else if (_recovered && _indexed >= target)
+                {
+                    done.TrySetResult();
+                }
+                else
+                {
+                    continue;
+                }
+
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+
+    private static async Task<int> IndexUnindexedAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var keys = new List<MessageKey>();
+        await using (var scan = connection.CreateCommand())
+        {
+            scan.CommandText = """
+                SELECT room_id, seq FROM messages m
+                WHERE deleted = 0 AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.room_id = m.room_id AND s.seq = m.seq)
+                """;
+            await using var reader = await scan.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                keys.Add(new MessageKey(reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+
+        foreach (var chunk in keys.Chunk(MaxBatchSize))
+        {
+            await IndexAsync(connection, chunk, cancellationToken).ConfigureAwait(false);
+        }
+
+        return keys.Count;
+    }
+
+    private static async Task<int> IndexAsync(DbConnection connection, IReadOnlyList<MessageKey> keys, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var read = Command(connection, transaction, """
+            SELECT text FROM messages m
+            WHERE room_id = @room AND seq = @id AND deleted = 0
+              AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.room_id = m.room_id AND s.seq = m.seq)
+            """);
+        var readRoom = read.AddParameter("room", null);
+        var readId = read.AddParameter("id", null);
+
+        // One-row VALUES inserts: an INSERT … SELECT into FTS5 would open a statement savepoint, which flushes a segment.
+        await using var index = Command(connection, transaction, "INSERT INTO messages_fts (text) VALUES (@text)");
+        var text = index.AddParameter("text", null);
+        await using var map = Command(connection, transaction, "INSERT INTO message_search (room_id, seq, fts_id) VALUES (@room, @id, last_insert_rowid())");
+        var mapRoom = map.AddParameter("room", null);
+        var mapId = map.AddParameter("id", null);
+
+        var indexed = 0;
+        foreach (var key in keys)
+        {
+            (readRoom.Value, readId.Value) = (key.RoomId, key.Id);
+            if (await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string found)
+            {
+                continue; // deleted, or already indexed by an edit
+            }
+
+            text.Value = found;
+            await index.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            (mapRoom.Value, mapId.Value) = (key.RoomId, key.Id);
+            await map.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            indexed++;
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return indexed;
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Indexing messages for search failed; retrying (searches fail until it succeeds, sends are not affected)")]
+    private static partial void LogIndexingFailed(ILogger logger, Exception exception);
+
+    private readonly record struct MessageKey(string RoomId, long Id);
+}
