@@ -1,5 +1,9 @@
 // Side-by-side benchmark: GrainChat vs a bare SignalR hub vs a Socket.IO server, same scenarios, same machine.
-// Usage: node bench/run.js [--quick] [--postgres <connection string>]   (bench/run.sh builds and calls this)
+// Usage: node bench/run.js [--quick] [--typing] [--postgres <connection string>]   (bench/run.sh builds and calls this)
+// --typing measures only the CPU cost of typing events under fan-out (GrainChat alone).
+// --cpu measures only the per-message cost: a fine fan-out sweep of GrainChat and bare-signalr, with server CPU
+//   per delivered message at each rate.
+// --profile RATE samples GrainChat's CPU with perf (20 s) under the --cpu fan-out shape at RATE sends/s per member.
 "use strict";
 const { spawn, execSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -10,6 +14,10 @@ const { writeReport } = require("./report");
 
 const root = path.resolve(__dirname, "..");
 const quick = process.argv.includes("--quick");
+const typingOnly = process.argv.includes("--typing");
+const cpuOnly = process.argv.includes("--cpu");
+const profileIndex = process.argv.indexOf("--profile");
+const profileRate = profileIndex > 0 ? Number(process.argv[profileIndex + 1]) : null;
 const pgIndex = process.argv.indexOf("--postgres");
 const postgres = pgIndex > 0 ? process.argv[pgIndex + 1] : null;
 const WORKERS = Math.max(2, os.cpus().length);
@@ -17,6 +25,14 @@ const WORKERS = Math.max(2, os.cpus().length);
 const P = quick
   ? { runs: 1, seconds: 3, fanout: { rooms: 10, members: 5, rates: [2, 8] }, bigRoom: { members: 50, rates: [1, 4] }, connections: [500], writes: { senders: 16, inFlight: 4, seconds: 3 } }
   : { runs: 3, seconds: 10, fanout: { rooms: 100, members: 10, rates: [0.5, 1, 2, 4, 8, 16] }, bigRoom: { members: 1000, rates: [0.01, 0.02, 0.05, 0.1, 0.2] }, connections: [10000, 19000], writes: { senders: 64, inFlight: 8, seconds: 10 } };
+
+// Typing cost: the fan-out scenario with and without every member saying it is typing once a second.
+const TYPING = quick ? { rooms: 10, members: 5, ratePerSender: 2, typingPerSecond: 1, seconds: 5, runs: 1 } : { rooms: 50, members: 10, ratePerSender: 2, typingPerSecond: 1, seconds: 10, runs: 5 };
+
+// The per-message cost sweep: steps of about ×1.25 so the knee is resolved finely.
+const CPU = quick
+  ? { rooms: 10, members: 10, rates: [2, 4, 8], seconds: 3, runs: 1 }
+  : { rooms: 50, members: 10, rates: [2, 4, 8, 10, 12.5, 16, 20, 25, 31.25, 39], seconds: 8, runs: 3 };
 
 const servers = {
   grainchat: { port: 5101, kind: "grainchat" },
@@ -36,7 +52,7 @@ const abuseLimitsLifted = [
   "--GrainChat:Limits:MembersPerRoom", "1000000", "--GrainChat:Limits:ConnectionsPerUser", "1000000",
 ];
 
-async function startServer(name, storage) {
+async function startServer(name, storage, env = {}) {
   const server = servers[name];
   const url = `http://127.0.0.1:${server.port}`;
   let child;
@@ -46,7 +62,7 @@ async function startServer(name, storage) {
     child = spawn("dotnet", [path.join(root, "Gateway/bin/Release/net10.0/GrainChat.Gateway.dll"),
       "--urls", url, "--contentRoot", data, "--GrainChat:Storage:Provider", storage, "--ConnectionStrings:GrainChat", connection,
       "--GrainChat:DataProtection:KeysDirectory", path.join(data, "keys"), "--GrainChat:RateLimit:MessagesPerSecond", "1000000",
-      "--GrainChat:RateLimit:Burst", "1000000", ...abuseLimitsLifted, "--Logging:LogLevel:Default", "Warning"], { stdio: "ignore" });
+      "--GrainChat:RateLimit:Burst", "1000000", ...abuseLimitsLifted, "--Logging:LogLevel:Default", "Warning"], { stdio: "ignore", env: { ...process.env, ...env } });
     child.dataDirectory = data;
   } else if (name === "bare-signalr") {
     child = spawn("dotnet", [path.join(__dirname, "peers/bare-signalr/bin/Release/net10.0/BareSignalR.dll"), "--urls", url], { stdio: "ignore" });
@@ -121,26 +137,130 @@ async function repeat(runs, measure) {
   return { runs: all, pick };
 }
 
-async function fanoutSweep(server, shape, label, tagBase) {
+async function fanoutSweep(server, shape, label, tagBase, runCount = P.runs, seconds = P.seconds) {
   const specs = await specsFor(server, shape.rooms, shape.members, `${tagBase}`);
   const points = [];
   for (const rate of shape.rates) {
-    const { runs, pick } = await repeat(P.runs, () => scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: rate, seconds: P.seconds }));
+    const { runs, pick } = await repeat(runCount, () => scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: rate, seconds }));
     const point = {
       scenario: label, ratePerSender: rate, offeredSendRate: runs[0].offeredSendRate,
       deliveredPerSecond: pick((r) => r.deliveredPerSecond), p50Ms: pick((r) => r.latencyMs.p50), p99Ms: pick((r) => r.latencyMs.p99),
       maxMs: pick((r) => r.latencyMs.max), lost: pick((r) => r.lost), serverCpuPercent: pick((r) => r.serverCpuPercent),
-      serverRssMb: pick((r) => r.serverRssBytes / 1048576), loadgenCpuPercent: pick((r) => r.loadgenCpuPercent), runs,
+      serverRssMb: pick((r) => r.serverRssBytes / 1048576), loadgenCpuPercent: pick((r) => r.loadgenCpuPercent),
+      cpuMicrosecondsPerDelivered: pick((r) => (r.received ? (r.serverCpuSeconds * 1e6) / r.received : null)), runs,
     };
-    console.log(`  ${label} ${server.kind} rate ${point.offeredSendRate}/s → delivered ${point.deliveredPerSecond.median.toFixed(0)}/s p99 ${point.p99Ms?.median?.toFixed(1)} ms lost ${point.lost.median}`);
+    console.log(`  ${label} ${server.kind} rate ${point.offeredSendRate}/s → delivered ${point.deliveredPerSecond.median.toFixed(0)}/s p99 ${point.p99Ms?.median?.toFixed(1)} ms lost ${point.lost.median}, ${point.cpuMicrosecondsPerDelivered?.median?.toFixed(1)} µs CPU per delivery`);
     points.push(point);
-    if (point.p99Ms?.median > 1000 || point.lost.median > point.deliveredPerSecond.median * P.seconds) break; // far past saturation
+    if (point.p99Ms?.median > 1000 || point.lost.median > point.deliveredPerSecond.median * seconds) break; // far past saturation
   }
   const sustainable = points.filter((p) => p.p99Ms && p.p99Ms.median < 100 && p.lost.median === 0);
   return { points, maxSustainableDelivered: sustainable.length ? Math.max(...sustainable.map((p) => p.deliveredPerSecond.median)) : 0 };
 }
 
+// CPU per forwarded typing event = the server CPU the typing adds ÷ the UserTyping events delivered.
+async function typingCost() {
+  const server = await startServer("grainchat", "Sqlite");
+  try {
+    const specs = await specsFor(server, TYPING.rooms, TYPING.members, "t");
+    const measure = (typingPerSecond) => scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: TYPING.ratePerSender, seconds: TYPING.seconds, typingPerSecond });
+    const pairs = [];
+    for (let i = 0; i < TYPING.runs; i++) {
+      // Interleaved, so drift on the shared machine hits both sides alike.
+      const without = await measure(0);
+      const withTyping = await measure(TYPING.typingPerSecond);
+      pairs.push({ without, withTyping });
+    }
+    const perEvent = pairs.map(({ without, withTyping }) => ((withTyping.serverCpuSeconds - without.serverCpuSeconds) * 1e6) / withTyping.typingReceived);
+    const perMessage = pairs.map(({ without }) => (without.serverCpuSeconds * 1e6) / without.received);
+    const result = {
+      shape: TYPING, date: new Date().toISOString(),
+      typingSentPerSecond: median(pairs.map((p) => p.withTyping.typingSent / TYPING.seconds)),
+      typingDeliveredPerSecond: median(pairs.map((p) => p.withTyping.typingReceived / TYPING.seconds)),
+      deliveredPerSecond: median(pairs.map((p) => p.without.deliveredPerSecond)),
+      serverCpuPercentWithout: median(pairs.map((p) => p.without.serverCpuPercent)),
+      serverCpuPercentWith: median(pairs.map((p) => p.withTyping.serverCpuPercent)),
+      p99MsWithout: median(pairs.map((p) => p.without.latencyMs.p99)), p99MsWith: median(pairs.map((p) => p.withTyping.latencyMs.p99)),
+      cpuMicrosecondsPerTypingEventDelivered: { median: median(perEvent), min: Math.min(...perEvent), max: Math.max(...perEvent) },
+      cpuMicrosecondsPerMessageDelivered: median(perMessage),
+    };
+    console.log(JSON.stringify(result, null, 2));
+    const file = path.join(__dirname, "results", `typing-${result.date.slice(0, 19).replace(/:/g, "-")}${quick ? "-quick" : ""}.json`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ ...result, runs: pairs }, (k, v) => (k === "samples" ? undefined : v), 2));
+    console.log(`results: ${path.relative(root, file)}`);
+  } finally { await stopServer(server); }
+}
+
+function machineAndVersions() {
+  return {
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0].model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}` },
+    versions: { node: process.version, dotnet: execSync("dotnet --version").toString().trim(), signalrClient: packageVersion("@microsoft/signalr"), socketio: packageVersion("socket.io") },
+  };
+}
+
+// Server CPU per delivered message at each offered rate, GrainChat beside bare-signalr, and the knee of each.
+async function cpuCost() {
+  const started = new Date();
+  const results = { date: started.toISOString(), quick, shape: CPU, workers: WORKERS, ...machineAndVersions(), servers: {} };
+  for (const name of ["grainchat", "bare-signalr"]) {
+    console.log(`== ${name}`);
+    const server = await startServer(name, "Sqlite");
+    try { results.servers[name] = await fanoutSweep(server, CPU, "cost", "u", CPU.runs, CPU.seconds); } finally { await stopServer(server); }
+  }
+  results.durationMinutes = (Date.now() - started.getTime()) / 60000;
+  const file = path.join(__dirname, "results", `cpu-${started.toISOString().slice(0, 19).replace(/:/g, "-")}${quick ? "-quick" : ""}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(results, (k, v) => (k === "samples" ? undefined : v), 2));
+  fs.writeFileSync(file.replace(/\.json$/, ".md"), cpuReport(results, path.relative(__dirname, file)));
+  console.log(`results: ${path.relative(root, file)} and its .md table`);
+}
+
+function cpuReport(results, file) {
+  const g = results.servers.grainchat; const b = results.servers["bare-signalr"];
+  const f1 = (x) => (x === null || x === undefined ? "–" : x.toFixed(1));
+  const f0 = (x) => (x === null || x === undefined ? "–" : Math.round(x).toLocaleString("en-US"));
+  const lines = [`Fan-out ${results.shape.rooms} rooms × ${results.shape.members} members, ${results.shape.seconds} s per point, median of ${results.shape.runs} run(s); raw data \`${file}\`.`, "",
+    "| offered sends/s | GrainChat delivered/s | p50 / p99 ms | CPU % | **µs CPU per delivery** | bare-signalr delivered/s | p50 / p99 ms | CPU % | **µs CPU per delivery** | CPU per delivery, GrainChat ÷ bare |",
+    "| ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |"];
+  const rates = [...new Set([...g.points, ...b.points].map((p) => p.offeredSendRate))].sort((x, y) => x - y);
+  for (const rate of rates) {
+    const gp = g.points.find((p) => p.offeredSendRate === rate); const bp = b.points.find((p) => p.offeredSendRate === rate);
+    const cell = (p) => (p ? `${f0(p.deliveredPerSecond.median)}${p.lost.median ? ` (lost ${f0(p.lost.median)})` : ""} | ${f1(p.p50Ms?.median)} / ${f1(p.p99Ms?.median)} | ${f0(p.serverCpuPercent.median)} | ${f1(p.cpuMicrosecondsPerDelivered?.median)}` : "– | – | – | –");
+    const r = gp && bp ? `${(gp.cpuMicrosecondsPerDelivered.median / bp.cpuMicrosecondsPerDelivered.median).toFixed(2)}×` : "–";
+    lines.push(`| ${f0(rate)} | ${cell(gp)} | ${cell(bp)} | ${r} |`);
+  }
+  const half = b.maxSustainableDelivered / 2;
+  const near = (points) => points.reduce((best, p) => (!best || Math.abs(p.deliveredPerSecond.median - half) < Math.abs(best.deliveredPerSecond.median - half) ? p : best), null);
+  const gh = near(g.points); const bh = near(b.points);
+  lines.push("", `Max sustainable delivered/s (p99 < 100 ms, nothing lost): GrainChat ${f0(g.maxSustainableDelivered)}, bare-signalr ${f0(b.maxSustainableDelivered)} → ${(g.maxSustainableDelivered / b.maxSustainableDelivered).toFixed(2)}×.`,
+    `p99 near half of bare-signalr's max (${f0(half)}/s): GrainChat ${f1(gh?.p99Ms?.median)} ms at ${f0(gh?.deliveredPerSecond.median)}/s, bare-signalr ${f1(bh?.p99Ms?.median)} ms at ${f0(bh?.deliveredPerSecond.median)}/s → ${(gh.p99Ms.median / bh.p99Ms.median).toFixed(2)}×.`, "");
+  return lines.join("\n");
+}
+
+// perf needs the JIT's symbol map and no W^X double mapping to name managed frames.
+async function profile() {
+  const server = await startServer("grainchat", "Sqlite", { DOTNET_PerfMapEnabled: "1", DOTNET_EnableWriteXorExecute: "0" });
+  try {
+    const specs = await specsFor(server, CPU.rooms, CPU.members, "p");
+    await scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: profileRate, seconds: 5 }); // warm-up (tiering)
+    const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, "-");
+    const data = path.join(os.tmpdir(), `grainchat-perf-${stamp}.data`);
+    const perf = spawn("perf", ["record", "-e", "cpu-clock", "-F", "999", "-g", "-p", String(server.pid), "-o", data, "--", "sleep", "20"], { stdio: "ignore" });
+    const load = scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: profileRate, seconds: 24 });
+    await new Promise((r) => perf.once("exit", r));
+    const result = await load;
+    const report = execSync(`perf report -i ${data} --no-children --sort symbol --stdio 2>/dev/null | grep -v '^$' | grep -E '^ +[0-9]' | head -60`, { maxBuffer: 1 << 26 }).toString();
+    const file = path.join(__dirname, "results", `profile-${stamp}.txt`);
+    fs.writeFileSync(file, `GrainChat under fan-out ${CPU.rooms}×${CPU.members} at ${profileRate} sends/s per member: delivered ${Math.round(result.deliveredPerSecond)}/s, p99 ${result.latencyMs.p99?.toFixed(1)} ms, server CPU ${result.serverCpuPercent.toFixed(0)} %, ${(result.serverCpuSeconds * 1e6 / result.received).toFixed(1)} µs per delivery\n\n${report}`);
+    fs.rmSync(data, { force: true });
+    console.log(`profile: ${path.relative(root, file)}`);
+  } finally { await stopServer(server); }
+}
+
 async function main() {
+  if (profileRate) return profile();
+  if (typingOnly) return typingCost();
+  if (cpuOnly) return cpuCost();
   const started = new Date();
   const results = {
     date: started.toISOString(), quick, parameters: P, workers: WORKERS,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of GrainChat, a bare SignalR hub and a Socket.IO server (see bench/README.md).
-# Usage: bench/run.sh [--quick]
+# Usage: bench/run.sh [--quick] [--typing]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -119,7 +119,11 @@ def run(provider, connection, populate, data):
     gateway = start_gateway(data, provider, connection)
     try:
         token = http("POST", "/api/login", {"username": "searcher", "password": "bench password"})["token"]
-        return {"loadSeconds": load_seconds, "rare": measure(token, "xylophone", SAMPLES), "common": measure(token, "message", max(5, SAMPLES // 10))}
+        # On SQLite the bulk load bypassed the log, so the first search indexes every message (as after a crash).
+        started = time.time()
+        http("GET", "/api/search?q=xylophone&limit=20", token=token)
+        first_search_seconds = round(time.time() - started, 1)
+        return {"loadSeconds": load_seconds, "firstSearchSeconds": first_search_seconds, "rare": measure(token, "xylophone", SAMPLES), "common": measure(token, "message", max(5, SAMPLES // 10))}
     finally:
         stop_gateway(gateway)
 

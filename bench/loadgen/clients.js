@@ -14,12 +14,16 @@ async function connectSignalR(baseUrl, token) {
     .build();
   connection.serverTimeoutInMilliseconds = 120000;
   const handlers = [];
+  const typingHandlers = [];
   connection.on("MessageReceived", (message) => handlers.forEach((h) => h(message)));
+  connection.on("UserTyping", (event) => typingHandlers.forEach((h) => h(event)));
   await connection.start();
   return {
     join: (roomId) => connection.invoke("JoinRoom", roomId),
     send: (roomId, text, clientMessageId) => connection.invoke("SendMessage", roomId, text, clientMessageId),
+    typing: (roomId) => connection.invoke("Typing", roomId),
     onMessage: (handler) => handlers.push(handler),
+    onTyping: (handler) => typingHandlers.push(handler),
     close: () => connection.stop(),
   };
 }

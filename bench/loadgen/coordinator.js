@@ -55,7 +55,7 @@ async function withWorkers(count, body) {
 
 /** Fan-out: every connection sends at the given rate per sender; returns delivered/s, latency, loss, CPU and RSS. */
 // With `pids` (a cluster's nodes), CPU is summed over them and also reported per process.
-exports.fanout = ({ kind, url, pid, pids, specs, workers, ratePerSender, seconds, drainSeconds = 2 }) =>
+exports.fanout = ({ kind, url, pid, pids, specs, workers, ratePerSender, seconds, drainSeconds = 2, typingPerSecond = 0 }) =>
   withWorkers(workers, async (pool) => {
     const parts = spread(specs, workers);
     await pool.all("open", (i) => ({ kind, url, specs: parts[i], listen: true }));
@@ -65,7 +65,7 @@ exports.fanout = ({ kind, url, pid, pids, specs, workers, ratePerSender, seconds
     const started = Date.now();
     let peakRss = before.rssBytes;
     const sampler = setInterval(() => { peakRss = Math.max(peakRss, all.map(processStats).reduce((a, s) => a + s.rssBytes, 0)); }, 500);
-    const results = await pool.all("fanout", () => ({ ratePerSender, seconds, drainSeconds }));
+    const results = await pool.all("fanout", () => ({ ratePerSender, seconds, drainSeconds, typingPerSecond }));
     clearInterval(sampler);
     const elapsed = (Date.now() - started) / 1000;
     const afterEach = all.map(processStats);
@@ -78,6 +78,7 @@ exports.fanout = ({ kind, url, pid, pids, specs, workers, ratePerSender, seconds
     return {
       offeredSendRate: ratePerSender * specs.filter((s) => s.sender).length,
       sent, failed: results.reduce((a, r) => a + r.failed, 0), expected: sent * members, received,
+      typingSent: results.reduce((a, r) => a + r.typingSent, 0), typingReceived: results.reduce((a, r) => a + r.typingReceived, 0),
       lost: Math.max(0, sent * members - received),
       deliveredPerSecond: received / seconds,
       latencyMs: latency,

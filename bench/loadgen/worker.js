@@ -9,6 +9,7 @@ let connections = [];
 let received = 0;
 let samples = [];
 let seen = 0;
+let typingReceived = 0;
 
 function record(message) {
   received++;
@@ -28,6 +29,7 @@ async function open({ kind, url, specs, listen }) {
     opened.push(...await Promise.all(specs.slice(i, i + batch).map(async (spec) => {
       const client = await connect(kind, spec.url ?? url, spec.token);
       if (listen) client.onMessage(record);
+      if (listen && client.onTyping) client.onTyping(() => { typingReceived++; });
       if (spec.room) await client.join(spec.room);
       return { ...spec, client };
     })));
@@ -37,27 +39,31 @@ async function open({ kind, url, specs, listen }) {
 }
 
 // Every sender sends at `ratePerSender` messages/s for `seconds`, then receivers get `drainSeconds` to catch up.
-async function fanout({ ratePerSender, seconds, drainSeconds }) {
-  received = 0; samples = []; seen = 0;
+// With `typingPerSecond`, every sender also says it is typing at that rate (GrainChat's Typing).
+async function fanout({ ratePerSender, seconds, drainSeconds, typingPerSecond = 0 }) {
+  received = 0; samples = []; seen = 0; typingReceived = 0;
   const senders = connections.filter((c) => c.sender);
   const cpuBefore = process.cpuUsage();
-  let sent = 0; let failed = 0; const pending = [];
-  const interval = 1000 / ratePerSender;
+  let sent = 0; let failed = 0; let typingSent = 0; const pending = [];
   const start = now();
-  await Promise.all(senders.map(async (c, index) => {
+  const paced = (rate, act) => Promise.all(senders.map(async (c, index) => {
+    const interval = 1000 / rate;
     let next = start + (index / senders.length) * interval;
     while (next < start + seconds * 1000) {
       const wait = next - now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      const p = c.client.send(c.room, `${now()}|x`, null).then(() => { sent++; }, () => { failed++; });
-      pending.push(p);
+      pending.push(act(c));
       next += interval;
     }
   }));
+  await Promise.all([
+    paced(ratePerSender, (c) => c.client.send(c.room, `${now()}|x`, null).then(() => { sent++; }, () => { failed++; })),
+    typingPerSecond > 0 ? paced(typingPerSecond, (c) => c.client.typing(c.room).then(() => { typingSent++; }, () => { failed++; })) : null,
+  ]);
   await Promise.all(pending);
   await new Promise((r) => setTimeout(r, drainSeconds * 1000));
   const cpu = process.cpuUsage(cpuBefore);
-  return { sent, failed, received, samples, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return { sent, failed, received, typingSent, typingReceived, samples, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 // Closed loop: each sender keeps `inFlight` sends outstanding, sending again as each is acknowledged.
