@@ -3,6 +3,7 @@
 // --typing measures only the CPU cost of typing events under fan-out (GrainChat alone).
 // --cpu measures only the per-message cost: a fine fan-out sweep of GrainChat and bare-signalr, with server CPU
 //   per delivered message at each rate.
+//   --runs N overrides its number of runs per point (3).
 // --profile RATE samples GrainChat's CPU with perf (20 s) under the --cpu fan-out shape at RATE sends/s per member.
 "use strict";
 const { spawn, execSync } = require("node:child_process");
@@ -33,6 +34,8 @@ const TYPING = quick ? { rooms: 10, members: 5, ratePerSender: 2, typingPerSecon
 const CPU = quick
   ? { rooms: 10, members: 10, rates: [2, 4, 8], seconds: 3, runs: 1 }
   : { rooms: 50, members: 10, rates: [2, 4, 8, 10, 12.5, 16, 20, 25, 31.25, 39], seconds: 8, runs: 3 };
+const runsIndex = process.argv.indexOf("--runs");
+if (runsIndex > 0) CPU.runs = Number(process.argv[runsIndex + 1]);
 
 const servers = {
   grainchat: { port: 5101, kind: "grainchat" },
@@ -242,18 +245,18 @@ async function profile() {
   const server = await startServer("grainchat", "Sqlite", { DOTNET_PerfMapEnabled: "1", DOTNET_EnableWriteXorExecute: "0" });
   try {
     const specs = await specsFor(server, CPU.rooms, CPU.members, "p");
-    await scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: profileRate, seconds: 5 }); // warm-up (tiering)
+    await scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: profileRate, seconds: 30 }); // warm-up: tiered JIT settles
     const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, "-");
     const data = path.join(os.tmpdir(), `grainchat-perf-${stamp}.data`);
     const perf = spawn("perf", ["record", "-e", "cpu-clock", "-F", "999", "-g", "-p", String(server.pid), "-o", data, "--", "sleep", "20"], { stdio: "ignore" });
     const load = scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: profileRate, seconds: 24 });
     await new Promise((r) => perf.once("exit", r));
     const result = await load;
-    const report = execSync(`perf report -i ${data} --no-children --sort symbol --stdio 2>/dev/null | grep -v '^$' | grep -E '^ +[0-9]' | head -60`, { maxBuffer: 1 << 26 }).toString();
+    const top = (sort, lines) => execSync(`perf report -i ${data} --no-children -g none --sort ${sort} --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -${lines} | cut -c1-220`, { maxBuffer: 1 << 26 }).toString();
+    const report = `By thread:\n${top("comm", 15)}\nBy module:\n${top("dso", 15)}\nBy function:\n${top("symbol", 60)}`;
     const file = path.join(__dirname, "results", `profile-${stamp}.txt`);
     fs.writeFileSync(file, `GrainChat under fan-out ${CPU.rooms}×${CPU.members} at ${profileRate} sends/s per member: delivered ${Math.round(result.deliveredPerSecond)}/s, p99 ${result.latencyMs.p99?.toFixed(1)} ms, server CPU ${result.serverCpuPercent.toFixed(0)} %, ${(result.serverCpuSeconds * 1e6 / result.received).toFixed(1)} µs per delivery\n\n${report}`);
-    fs.rmSync(data, { force: true });
-    console.log(`profile: ${path.relative(root, file)}`);
+    console.log(`profile: ${path.relative(root, file)} (samples with call graphs: ${data})`);
   } finally { await stopServer(server); }
 }
 

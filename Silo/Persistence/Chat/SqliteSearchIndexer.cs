@@ -8,9 +8,10 @@ namespace GrainChat.Silo.Persistence.Chat;
 /// <summary>
 /// Keeps SQLite's full-text index (<c>messages_fts</c>, mapped to messages by <c>message_search</c>) in step with
 /// the message log without putting it on the send path. The log's writer hands each committed message here; this
-/// indexes them later in large batches, one transaction each. FTS5 writes a new index segment per statement
-/// savepoint and per commit, so indexing a message inside the writer's transaction (a trigger) cost several
-/// times the insert itself, while a batch of a thousand costs a few microseconds a message.
+/// indexes them a moment later, <see cref="TransactionSize"/> per transaction. FTS5 writes a new index segment per
+/// statement savepoint and per commit, so indexing a message inside the writer's transaction (a trigger) cost
+/// several times the insert itself, while hundreds per transaction cost a few microseconds a message; and
+/// transactions of that size keep the log's writer from waiting long for the write lock.
 /// <para>
 /// A search first waits for everything committed before it to be indexed (<see cref="CatchUpAsync"/>), so
 /// results never lag a send that was acknowledged. After a crash, the first use indexes every message that has
@@ -22,6 +23,9 @@ namespace GrainChat.Silo.Persistence.Chat;
 public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 {
     public const int MaxBatchSize = 2048;
+
+    /// <summary>Messages indexed per transaction: the log's writer waits for the write lock at most this long.</summary>
+    public const int TransactionSize = 256;
 
     /// <summary>How long committed messages gather before they are indexed, unless a search is waiting.</summary>
     public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(250);
@@ -113,7 +117,9 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 
     private async Task IndexLoopAsync()
     {
-        await RetryingAsync(() => _dialect.WriteAsync(IndexUnindexedAsync, _stopping.Token)).ConfigureAwait(false);
+        var unindexed = new List<MessageKey>();
+        await RetryingAsync(async () => unindexed = await _dialect.ReadAsync(FindUnindexedAsync, _stopping.Token).ConfigureAwait(false)).ConfigureAwait(false);
+        await IndexInTransactionsAsync(unindexed).ConfigureAwait(false);
         lock (_lock)
         {
             _recovered = true;
@@ -130,7 +136,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
                 batch.Add(key);
             }
 
-            await RetryingAsync(() => _dialect.WriteAsync((connection, ct) => IndexAsync(connection, batch, ct), _stopping.Token)).ConfigureAwait(false);
+            await IndexInTransactionsAsync(batch).ConfigureAwait(false);
             lock (_lock)
             {
                 _indexed += batch.Count;
@@ -141,8 +147,16 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         }
     }
 
-    // A failed batch is retried until it succeeds (nothing is lost); searches meanwhile fail with the cause.
-    private async Task RetryingAsync(Func<Task<int>> index)
+    private async Task IndexInTransactionsAsync(List<MessageKey> keys)
+    {
+        foreach (var chunk in keys.Chunk(TransactionSize))
+        {
+            await RetryingAsync(() => _dialect.WriteAsync((connection, ct) => IndexAsync(connection, chunk, ct), _stopping.Token)).ConfigureAwait(false);
+        }
+    }
+
+    // A failed step is retried until it succeeds (nothing is lost); searches meanwhile fail with the cause.
+    private async Task RetryingAsync(Func<Task> index)
     {
         while (true)
         {
@@ -185,28 +199,21 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         }
     }
 
-    private static async Task<int> IndexUnindexedAsync(DbConnection connection, CancellationToken cancellationToken)
+    private static async Task<List<MessageKey>> FindUnindexedAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         var keys = new List<MessageKey>();
-        await using (var scan = connection.CreateCommand())
+        await using var scan = connection.CreateCommand();
+        scan.CommandText = """
+            SELECT room_id, seq FROM messages m
+            WHERE deleted = 0 AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.room_id = m.room_id AND s.seq = m.seq)
+            """;
+        await using var reader = await scan.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            scan.CommandText = """
-                SELECT room_id, seq FROM messages m
-                WHERE deleted = 0 AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.room_id = m.room_id AND s.seq = m.seq)
-                """;
-            await using var reader = await scan.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                keys.Add(new MessageKey(reader.GetString(0), reader.GetInt64(1)));
-            }
+            keys.Add(new MessageKey(reader.GetString(0), reader.GetInt64(1)));
         }
 
-        foreach (var chunk in keys.Chunk(MaxBatchSize))
-        {
-            await IndexAsync(connection, chunk, cancellationToken).ConfigureAwait(false);
-        }
-
-        return keys.Count;
+        return keys;
     }
 
     private static async Task<int> IndexAsync(DbConnection connection, IReadOnlyList<MessageKey> keys, CancellationToken cancellationToken)

@@ -7,7 +7,8 @@ public static class DbCommandExtensions
     public static DbParameter AddParameter(this DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
+        // Named as the SQL writes it: SQLite otherwise tries each prefix (@, $, :) on every execution.
+        parameter.ParameterName = name.StartsWith('@') ? name : "@" + name;
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
         return parameter;
