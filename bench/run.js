@@ -3,7 +3,10 @@
 // --typing measures only the CPU cost of typing events under fan-out (GrainChat alone).
 // --cpu measures only the per-message cost: a fine fan-out sweep of GrainChat and bare-signalr, with server CPU
 //   per delivered message at each rate.
-//   --runs N overrides its number of runs per point (3).
+//   --runs N, --rates a,b,… (per member), --servers grainchat,bare-signalr and --storage Memory|Sqlite vary it.
+// --writes measures only durable writes (each storage; --runs N), --gateway DIR runs DIR's Release build instead.
+// --stages RATE splits GrainChat's latency under that load: end to end (load generator) beside the grain calls
+//   own durations, queueing included (the silo's per-method statistics, read mid-run as an admin).
 // --profile RATE samples GrainChat's CPU with perf (20 s) under the --cpu fan-out shape at RATE sends/s per member.
 "use strict";
 const { spawn, execSync } = require("node:child_process");
@@ -14,11 +17,13 @@ const scenarios = require("./loadgen/coordinator");
 const { writeReport } = require("./report");
 
 const root = path.resolve(__dirname, "..");
+const option = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : null; };
 const quick = process.argv.includes("--quick");
 const typingOnly = process.argv.includes("--typing");
 const cpuOnly = process.argv.includes("--cpu");
 const profileIndex = process.argv.indexOf("--profile");
 const profileRate = profileIndex > 0 ? Number(process.argv[profileIndex + 1]) : null;
+const stagesRate = option("--stages") ? Number(option("--stages")) : null;
 const pgIndex = process.argv.indexOf("--postgres");
 const postgres = pgIndex > 0 ? process.argv[pgIndex + 1] : null;
 const WORKERS = Math.max(2, os.cpus().length);
@@ -34,8 +39,12 @@ const TYPING = quick ? { rooms: 10, members: 5, ratePerSender: 2, typingPerSecon
 const CPU = quick
   ? { rooms: 10, members: 10, rates: [2, 4, 8], seconds: 3, runs: 1 }
   : { rooms: 50, members: 10, rates: [2, 4, 8, 10, 12.5, 16, 20, 25, 31.25, 39], seconds: 8, runs: 3 };
-const runsIndex = process.argv.indexOf("--runs");
-if (runsIndex > 0) CPU.runs = Number(process.argv[runsIndex + 1]);
+if (option("--runs")) CPU.runs = Number(option("--runs"));
+if (option("--rates")) CPU.rates = option("--rates").split(",").map(Number);
+const cpuServers = option("--servers")?.split(",") ?? ["grainchat", "bare-signalr"];
+const writesOnly = process.argv.includes("--writes");
+// Another checkout's Release build (e.g. a worktree of an older commit), for before/after runs.
+const gatewayRoot = option("--gateway") ?? root;
 
 const servers = {
   grainchat: { port: 5101, kind: "grainchat" },
@@ -62,7 +71,7 @@ async function startServer(name, storage, env = {}) {
   if (name === "grainchat") {
     const data = fs.mkdtempSync(path.join(os.tmpdir(), "grainchat-bench-"));
     const connection = storage === "Postgres" ? postgres : `Data Source=${path.join(data, "grainchat.db")}`;
-    child = spawn("dotnet", [path.join(root, "Gateway/bin/Release/net10.0/GrainChat.Gateway.dll"),
+    child = spawn("dotnet", [path.join(gatewayRoot, "Gateway/bin/Release/net10.0/GrainChat.Gateway.dll"),
       "--urls", url, "--contentRoot", data, "--GrainChat:Storage:Provider", storage, "--ConnectionStrings:GrainChat", connection,
       "--GrainChat:DataProtection:KeysDirectory", path.join(data, "keys"), "--GrainChat:RateLimit:MessagesPerSecond", "1000000",
       "--GrainChat:RateLimit:Burst", "1000000", ...abuseLimitsLifted, "--Logging:LogLevel:Default", "Warning"], { stdio: "ignore", env: { ...process.env, ...env } });
@@ -140,8 +149,8 @@ async function repeat(runs, measure) {
   return { runs: all, pick };
 }
 
-async function fanoutSweep(server, shape, label, tagBase, runCount = P.runs, seconds = P.seconds) {
-  const specs = await specsFor(server, shape.rooms, shape.members, `${tagBase}`);
+async function fanoutSweep(server, shape, label, tagBase, runCount = P.runs, seconds = P.seconds, prepared = null) {
+  const specs = prepared ?? await specsFor(server, shape.rooms, shape.members, `${tagBase}`);
   const points = [];
   for (const rate of shape.rates) {
     const { runs, pick } = await repeat(runCount, () => scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: rate, seconds }));
@@ -205,11 +214,17 @@ function machineAndVersions() {
 async function cpuCost() {
   const started = new Date();
   const results = { date: started.toISOString(), quick, shape: CPU, workers: WORKERS, ...machineAndVersions(), servers: {} };
-  for (const name of ["grainchat", "bare-signalr"]) {
+  for (const name of cpuServers) {
     console.log(`== ${name}`);
-    const server = await startServer(name, "Sqlite");
-    try { results.servers[name] = await fanoutSweep(server, CPU, "cost", "u", CPU.runs, CPU.seconds); } finally { await stopServer(server); }
+    const server = await startServer(name, option("--storage") ?? "Sqlite");
+    try {
+      // Warm-up at the highest rate, not recorded: right after start the JIT's tiering work is counted as CPU.
+      const specs = await specsFor(server, CPU.rooms, CPU.members, "u");
+      await scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: CPU.rates.at(-1) / 2, seconds: 20 });
+      results.servers[name] = await fanoutSweep(server, CPU, "cost", "u", CPU.runs, CPU.seconds, specs);
+    } finally { await stopServer(server); }
   }
+  if (cpuServers.length < 2) return;
   results.durationMinutes = (Date.now() - started.getTime()) / 60000;
   const file = path.join(__dirname, "results", `cpu-${started.toISOString().slice(0, 19).replace(/:/g, "-")}${quick ? "-quick" : ""}.json`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -260,7 +275,47 @@ async function profile() {
   } finally { await stopServer(server); }
 }
 
+async function writesOnlyRun() {
+  const runs = Number(option("--runs") ?? P.runs);
+  const results = { date: new Date().toISOString(), gateway: path.resolve(gatewayRoot), commit: execSync("git rev-parse --short HEAD", { cwd: gatewayRoot }).toString().trim(), runs, writes: P.writes, storage: {} };
+  for (const storage of ["Sqlite", "Memory", ...(postgres ? ["Postgres"] : [])]) {
+    console.log(`== grainchat on ${storage} (durable writes, ${results.commit})`);
+    const server = await startServer("grainchat", storage);
+    try {
+      const specs = await specsFor(server, P.writes.senders, 1, `w${Date.now() % 100000}`);
+      await scenarios.writes({ ...server, specs, workers: WORKERS, seconds: 5, inFlight: P.writes.inFlight }); // warm-up
+      const { pick } = await repeat(runs, () => scenarios.writes({ ...server, specs, workers: WORKERS, seconds: P.writes.seconds, inFlight: P.writes.inFlight }));
+      results.storage[storage] = { ackedPerSecond: pick((r) => r.ackedPerSecond), p50Ms: pick((r) => r.ackLatencyMs.p50), p99Ms: pick((r) => r.ackLatencyMs.p99), serverCpuPercent: pick((r) => r.serverCpuPercent) };
+      console.log(`  ${JSON.stringify(results.storage[storage])}`);
+    } finally { await stopServer(server); }
+  }
+  const file = path.join(__dirname, "results", `writes-${results.commit}-${results.date.slice(0, 19).replace(/:/g, "-")}.json`);
+  fs.writeFileSync(file, JSON.stringify(results, null, 2));
+  console.log(`results: ${path.relative(root, file)}`);
+}
+
+async function stages() {
+  const password = "bench admin password";
+  const server = await startServer("grainchat", option("--storage") ?? "Sqlite", { GrainChat__Bootstrap__AdminPassword: password, GrainChat__Admins__0: "admin" });
+  try {
+    const specs = await specsFor(server, CPU.rooms, CPU.members, "s");
+    await scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: stagesRate, seconds: 20 }); // warm-up
+    const login = await fetch(`${server.url}/api/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username: "admin", password }) });
+    const { token } = await login.json();
+    const load = scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: stagesRate, seconds: 20 });
+    await sleep(15000);
+    const grains = await (await fetch(`${server.url}/api/admin/grains`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    const result = await load;
+    console.log(`end to end: delivered ${Math.round(result.deliveredPerSecond)}/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, server CPU ${result.serverCpuPercent.toFixed(0)} %`);
+    for (const type of grains.grainTypes ?? grains) {
+      for (const m of type.methods ?? []) console.log(`  ${type.grainType}.${m.method}: ${m.calls} calls, mean ${m.meanMilliseconds.toFixed(2)} ms, p99 ${m.p99Milliseconds.toFixed(2)} ms (last 1,024 calls)`);
+    }
+  } finally { await stopServer(server); }
+}
+
 async function main() {
+  if (stagesRate) return stages();
+  if (writesOnly) return writesOnlyRun();
   if (profileRate) return profile();
   if (typingOnly) return typingCost();
   if (cpuOnly) return cpuCost();

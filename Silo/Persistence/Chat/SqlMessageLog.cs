@@ -38,7 +38,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         _time = time;
         _searchIndexer = searchIndexer;
         _logger = logger;
-        _writer = Task.Run(WriteLoopAsync);
+        _writer = dialect.WriteGate is null ? Task.Run(WriteLoopAsync) : WriteOnOwnThread();
     }
 
     public Task<PostResult> AppendAsync(
@@ -102,36 +102,74 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         var batch = new List<PendingAppend>(MaxBatchSize);
         while (await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (batch.Count < MaxBatchSize && _pending.Reader.TryRead(out var append))
-            {
-                batch.Add(append);
-            }
-
-            if (await TryCommitAsync(batch).ConfigureAwait(false) is { } failure)
-            {
-                LogBatchFailed(_logger, failure, batch.Count);
-                if (batch.Count > 1 && _dialect.IsDataError(failure))
-                {
-                    // One row the database refuses must not fail anyone else's message: commit each alone.
-                    foreach (var append in batch)
-                    {
-                        if (await TryCommitAsync([append]).ConfigureAwait(false) is { } own)
-                        {
-                            append.TrySetException(own);
-                        }
-                    }
-                }
-                else
-                {
-                    foreach (var append in batch)
-                    {
-                        append.TrySetException(failure);
-                    }
-                }
-            }
-
-            batch.Clear();
+            await CommitNextBatchAsync(batch).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// SQLite answers synchronously, so its writer gets a thread of its own: the writer is the one serial stage every
+    /// message passes, and on the thread pool each of its turns waited in line behind the hub's work under load
+    /// (measured: a send's durable append took 33 ms on average at 6,250 sends/s with the CPU not saturated).
+    /// </summary>
+    private Task WriteOnOwnThread()
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                var batch = new List<PendingAppend>(MaxBatchSize);
+                while (_pending.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                {
+                    CommitNextBatchAsync(batch).GetAwaiter().GetResult();
+                }
+
+                stopped.SetResult();
+            }
+            catch (Exception exception)
+            {
+                stopped.SetException(exception);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "Message log writer",
+        };
+        thread.Start();
+        return stopped.Task;
+    }
+
+    private async Task CommitNextBatchAsync(List<PendingAppend> batch)
+    {
+        while (batch.Count < MaxBatchSize && _pending.Reader.TryRead(out var append))
+        {
+            batch.Add(append);
+        }
+
+        if (await TryCommitAsync(batch).ConfigureAwait(false) is { } failure)
+        {
+            LogBatchFailed(_logger, failure, batch.Count);
+            if (batch.Count > 1 && _dialect.IsDataError(failure))
+            {
+                // One row the database refuses must not fail anyone else's message: commit each alone.
+                foreach (var append in batch)
+                {
+                    if (await TryCommitAsync([append]).ConfigureAwait(false) is { } own)
+                    {
+                        append.TrySetException(own);
+                    }
+                }
+            }
+            else
+            {
+                foreach (var append in batch)
+                {
+                    append.TrySetException(failure);
+                }
+            }
+        }
+
+        batch.Clear();
     }
 
     /// <summary>Commits the appends in one transaction and answers them; on failure nothing is stored and the failure is returned.</summary>
