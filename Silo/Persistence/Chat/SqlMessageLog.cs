@@ -38,7 +38,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         _time = time;
         _searchIndexer = searchIndexer;
         _logger = logger;
-        _writer = dialect.WriteGate is null ? Task.Run(WriteLoopAsync) : WriteOnOwnThread();
+        _writer = dialect is SqliteDialect ? WriteOnOwnThread() : Task.Run(WriteLoopAsync);
     }
 
     public Task<PostResult> AppendAsync(
