@@ -103,7 +103,8 @@ public static class ChatSchema
 
     /// <summary>
     /// Full-text search: on SQLite an FTS5 table kept in step by triggers (inserts, edits, and deletions, which
-    /// empty the text); on PostgreSQL a GIN index on the text's <c>tsvector</c>.
+    /// empty the text; migration 6 replaced the insert trigger with indexing after the commit); on PostgreSQL a
+    /// GIN index on the text's <c>tsvector</c>.
     /// </summary>
     public static readonly StorageMigration Search = new(5, "chat: full-text search", SqliteSearch, PostgresSearch);
 

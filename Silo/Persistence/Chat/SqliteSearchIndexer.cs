@@ -99,8 +99,8 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
             await _loop.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
+        // Not disposed: a loop still retrying after the wait above reads its token.
         _stopping.Cancel();
-        _stopping.Dispose();
     }
 
     // Started on first use, which is after the schema migrations ran.
