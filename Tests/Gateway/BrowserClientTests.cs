@@ -155,8 +155,10 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         await Assertions.Expect(bob.Locator("#messages li .quote")).ToHaveTextAsync($"↪ {aliceName}: deleted message");
 
         // Unread: bob is elsewhere while alice writes twice; the badge counts 2 and clears when he opens the room.
-        await bob.FillAsync("#new-room-name", ChatClient.UniqueName("Elsewhere "));
+        var elsewhere = ChatClient.UniqueName("Elsewhere ");
+        await bob.FillAsync("#new-room-name", elsewhere);
         await bob.ClickAsync("#create-room-button");
+        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(elsewhere);
         await SendAsync(alice, "are you there?");
         await SendAsync(alice, "hello?");
         var roomAtBob = bob.Locator("#my-rooms li", new() { HasText = roomName });
