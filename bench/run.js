@@ -302,15 +302,38 @@ async function stages() {
     await scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: stagesRate, seconds: 20 }); // warm-up
     const login = await fetch(`${server.url}/api/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username: "admin", password }) });
     const { token } = await login.json();
+    const auth = { headers: { Authorization: `Bearer ${token}` } };
+    const writer = async () => parseWriterMetrics(await (await fetch(`${server.url}/metrics`, auth)).text());
     const load = scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: stagesRate, seconds: 20 });
-    await sleep(15000);
-    const grains = await (await fetch(`${server.url}/api/admin/grains`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    await sleep(3000);
+    const writerBefore = await writer();
+    await sleep(12000);
+    const writerAfter = await writer();
+    const grains = await (await fetch(`${server.url}/api/admin/grains`, auth)).json();
     const result = await load;
     console.log(`end to end: delivered ${Math.round(result.deliveredPerSecond)}/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, server CPU ${result.serverCpuPercent.toFixed(0)} %`);
+    const delta = (key) => (writerAfter[key] ?? 0) - (writerBefore[key] ?? 0);
+    const mean = (name) => delta(`${name}_sum`) / Math.max(1, delta(`${name}_count`));
+    const batches = delta("grainchat_silo_message_log_batch_size_count");
+    console.log(`  message log writer (12 s mid-run): ${(batches / 12).toFixed(0)} batches/s, mean batch ${mean("grainchat_silo_message_log_batch_size").toFixed(1)} messages, ` +
+      `mean wait for a batch ${mean("grainchat_silo_message_log_queue_wait").toFixed(2)} ms, mean write + commit ${mean("grainchat_silo_message_log_commit_duration").toFixed(2)} ms`);
+    const slow = (name, ms) => delta(`${name}_count`) - delta(`${name}_bucket{le="${ms}"}`);
+    console.log(`  batches whose write + commit took over 10 ms: ${slow("grainchat_silo_message_log_commit_duration", 10)}, over 50 ms: ${slow("grainchat_silo_message_log_commit_duration", 50)}; ` +
+      `appends that waited over 10 ms: ${slow("grainchat_silo_message_log_queue_wait", 10)}, over 50 ms: ${slow("grainchat_silo_message_log_queue_wait", 50)}`);
     for (const type of grains.grainTypes ?? grains) {
       for (const m of type.methods ?? []) console.log(`  ${type.grainType}.${m.method}: ${m.calls} calls, mean ${m.meanMilliseconds.toFixed(2)} ms, p99 ${m.p99Milliseconds.toFixed(2)} ms (last 1,024 calls)`);
     }
   } finally { await stopServer(server); }
+}
+
+/** The message log writer's histogram sums and counts from the Prometheus text of /metrics. */
+function parseWriterMetrics(text) {
+  const values = {};
+  for (const line of text.split("\n")) {
+    const match = /^(grainchat_silo_message_log_\w+_(?:sum|count|bucket(?:\{le="[^"]+"\})?)) (\S+)$/.exec(line);
+    if (match) values[match[1]] = Number(match[2]);
+  }
+  return values;
 }
 
 async function main() {

@@ -27,6 +27,7 @@ public static class ChatSiloServiceCollectionExtensions
         services.AddSingleton(ChatSchema.Search);
         services.AddSingleton(ChatSchema.SearchIndexedAfterCommit);
         services.TryAddSingleton<SqliteSearchIndexer>();
+        services.TryAddSingleton<MessageLogMetrics>();
         services.TryAddSingleton<SqlMessageLog>();
         services.TryAddSingleton<IMessageLog>(sp => sp.GetRequiredService<SqlMessageLog>());
         services.TryAddSingleton<IMessageHistory>(sp => sp.GetRequiredService<SqlMessageLog>());

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using GrainChat.Chat;
@@ -25,6 +26,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
     private readonly SqlDialect _dialect;
     private readonly TimeProvider _time;
     private readonly SqliteSearchIndexer _searchIndexer;
+    private readonly MessageLogMetrics _metrics;
     private readonly ILogger<SqlMessageLog> _logger;
     private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -32,8 +34,9 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
     private readonly Dictionary<string, long> _lastIds = new(StringComparer.Ordinal);
     private readonly Task _writer;
 
-    public SqlMessageLog(SqlDialect dialect, TimeProvider time, SqliteSearchIndexer searchIndexer, ILogger<SqlMessageLog> logger)
+    public SqlMessageLog(SqlDialect dialect, TimeProvider time, SqliteSearchIndexer searchIndexer, MessageLogMetrics metrics, ILogger<SqlMessageLog> logger)
     {
+        _metrics = metrics;
         _dialect = dialect;
         _time = time;
         _searchIndexer = searchIndexer;
@@ -146,9 +149,19 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
             batch.Add(append);
         }
 
+        var started = Stopwatch.GetTimestamp();
+        if (_metrics.Enabled)
+        {
+            foreach (var append in batch)
+            {
+                _metrics.Waited(Stopwatch.GetElapsedTime(append.Queued, started));
+            }
+        }
+
         if (await TryCommitAsync(batch).ConfigureAwait(false) is { } failure)
         {
             LogBatchFailed(_logger, failure, batch.Count);
+            started = 0;
             if (batch.Count > 1 && _dialect.IsDataError(failure))
             {
                 // One row the database refuses must not fail anyone else's message: commit each alone.
@@ -167,6 +180,11 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
                     append.TrySetException(failure);
                 }
             }
+        }
+
+        if (started != 0)
+        {
+            _metrics.BatchWritten(batch.Count, Stopwatch.GetElapsedTime(started));
         }
 
         batch.Clear();
@@ -320,5 +338,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         public long? ReplyTo { get; } = replyTo;
 
         public IReadOnlyList<string> Mentions { get; } = mentions;
+
+        public long Queued { get; } = Stopwatch.GetTimestamp();
     }
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace GrainChat.Silo.Persistence.Sql;
@@ -6,13 +7,21 @@ namespace GrainChat.Silo.Persistence.Sql;
 /// <summary>
 /// SQLite in WAL mode: readers never block the writer. <c>synchronous=NORMAL</c> makes a commit durable against a
 /// process crash (kill -9); only an operating-system crash can lose the last commits. Writers inside this process
-/// take turns through <see cref="WriteGate"/>, so SQLite's busy handler is only needed between processes.
+/// take turns through <see cref="WriteGate"/>, so SQLite's busy handler is only needed between processes. The log is
+/// copied into the database file by <see cref="SqliteCheckpointer"/>, not by the commits.
 /// </summary>
 public sealed class SqliteDialect : SqlDialect, IDisposable
 {
     private const int BusyTimeoutMilliseconds = 10_000;
+
+    // No automatic checkpoints: the commit that crossed SQLite's threshold did the copy and waited for the disk
+    // (see SqliteCheckpointer, which checkpoints beside the writers instead).
+    private static readonly string ConnectionSettings =
+        $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;";
     private readonly string _connectionString;
     private readonly string? _throwawayFile;
+    private readonly SqliteCheckpointer? _checkpointer;
+    private readonly ConditionalWeakTable<object, object> _configuredHandles = new();
 
     static SqliteDialect() => SQLitePCL.Batteries_V2.Init();
 
@@ -35,6 +44,10 @@ public sealed class SqliteDialect : SqlDialect, IDisposable
 
         _connectionString = builder.ToString();
         _throwawayFile = throwaway ? builder.DataSource : null;
+        if (builder.Mode != SqliteOpenMode.Memory)
+        {
+            _checkpointer = new SqliteCheckpointer(_connectionString, WriteGate);
+        }
     }
 
     /// <summary>
@@ -49,6 +62,7 @@ public sealed class SqliteDialect : SqlDialect, IDisposable
 
     public void Dispose()
     {
+        _checkpointer?.Dispose();
         WriteGate.Dispose();
         if (_throwawayFile is not null)
         {
@@ -72,9 +86,16 @@ public sealed class SqliteDialect : SqlDialect, IDisposable
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        // Settings belong to the native connection, which the pool hands out again: set them once, not per use.
+        if (connection.Handle is { } handle && !_configuredHandles.TryGetValue(handle, out _))
+        {
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = ConnectionSettings;
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            _configuredHandles.AddOrUpdate(handle, handle);
+        }
+
         return connection;
     }
 

@@ -1,0 +1,95 @@
+using GrainChat.Silo.Persistence.Sql;
+using Microsoft.Data.Sqlite;
+
+namespace GrainChat.Tests.Silo;
+
+public sealed class SqliteCheckpointTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("grainchat-checkpoint-");
+
+    private string DatabaseFile => Path.Combine(_directory.FullName, "chat.db");
+
+    [Fact]
+    public async Task Committed_rows_reach_the_database_file_without_any_commit_checkpointing()
+    {
+        using var dialect = new SqliteDialect($"Data Source={DatabaseFile}");
+        await CreateTableAsync(dialect);
+        for (var i = 0; i < 20; i++)
+        {
+            await InsertAsync(dialect, new byte[100]);
+        }
+
+        // Twenty small commits are far below SQLite's automatic threshold: only the background checkpoint copies them.
+        var copy = Path.Combine(_directory.FullName, "copy.db");
+        await WaitUntilAsync(() => CountRowsInFileAlone(copy) == 20);
+    }
+
+    [Fact]
+    public async Task The_log_is_reused_instead_of_growing_while_writes_never_pause()
+    {
+        using var dialect = new SqliteDialect($"Data Source={DatabaseFile}");
+        await CreateTableAsync(dialect);
+        var row = new byte[256 * 1024];
+        var written = 0L;
+        var logLimit = 4L * SqliteCheckpointer.RestartAfterPages * 4096;
+        while (written < 4 * logLimit)
+        {
+            await InsertAsync(dialect, row);
+            written += row.Length;
+            await Task.Delay(4); // at most about 64 MB a second, a rate the checkpoint can follow
+        }
+
+        Assert.True(new FileInfo(DatabaseFile + "-wal").Length < logLimit, $"log file {new FileInfo(DatabaseFile + "-wal").Length:N0} bytes after {written:N0} written");
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _directory.Delete(recursive: true);
+    }
+
+    private static Task CreateTableAsync(SqliteDialect dialect) =>
+        dialect.WriteAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode = WAL; CREATE TABLE rows (id INTEGER PRIMARY KEY, body BLOB NOT NULL);";
+            return await command.ExecuteNonQueryAsync(ct);
+        }, CancellationToken.None);
+
+    private static Task InsertAsync(SqliteDialect dialect, byte[] body) =>
+        dialect.WriteAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO rows (body) VALUES (@body)";
+            command.AddParameter("body", body);
+            return await command.ExecuteNonQueryAsync(ct);
+        }, CancellationToken.None);
+
+    /// <summary>The rows in the database file read without its write-ahead log (a copy of the file alone).</summary>
+    private long CountRowsInFileAlone(string copy)
+    {
+        File.Copy(DatabaseFile, copy, overwrite: true);
+        using var connection = new SqliteConnection($"Data Source={copy};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM rows";
+        try
+        {
+            return (long)command.ExecuteScalar()!;
+        }
+        catch (SqliteException)
+        {
+            return -1; // the table itself is not in the file yet
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the database file did not catch up with the log");
+            await Task.Delay(50);
+        }
+    }
+}
