@@ -6,7 +6,8 @@
 //   --runs N, --rates a,b,… (per member), --servers grainchat,bare-signalr and --storage Memory|Sqlite vary it.
 // --writes measures only durable writes (each storage; --runs N), --gateway DIR runs DIR's Release build instead.
 // --stages RATE splits GrainChat's latency under that load: end to end (load generator) beside the grain calls
-//   own durations, queueing included (the silo's per-method statistics, read mid-run as an admin).
+//   own durations, queueing included (the silo's per-method statistics, read mid-run as an admin), and the message
+//   log writer's batches, waits and commit times from /metrics.
 // --profile RATE samples GrainChat's CPU with perf (20 s) under the --cpu fan-out shape at RATE sends/s per member.
 "use strict";
 const { spawn, execSync } = require("node:child_process");
