@@ -42,10 +42,34 @@ public sealed class SqliteCheckpointTests : IDisposable
         Assert.True(new FileInfo(DatabaseFile + "-wal").Length < logLimit, $"log file {new FileInfo(DatabaseFile + "-wal").Length:N0} bytes after {written:N0} written");
     }
 
+    [Fact]
+    public async Task A_pooled_connection_handed_out_again_keeps_its_settings_without_automatic_checkpoints()
+    {
+        using var dialect = new SqliteDialect($"Data Source={DatabaseFile}");
+        object? firstHandle;
+        await using (var first = (SqliteConnection)await dialect.OpenAsync(CancellationToken.None))
+        {
+            firstHandle = first.Handle;
+        }
+
+        await using var again = (SqliteConnection)await dialect.OpenAsync(CancellationToken.None);
+        Assert.Same(firstHandle, again.Handle);
+        Assert.Equal(1L, Pragma(again, "foreign_keys"));
+        Assert.Equal(0L, Pragma(again, "wal_autocheckpoint"));
+        Assert.Equal(1L, Pragma(again, "synchronous")); // NORMAL
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
         _directory.Delete(recursive: true);
+    }
+
+    private static long Pragma(SqliteConnection connection, string name)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {name}";
+        return (long)command.ExecuteScalar()!;
     }
 
     private static Task CreateTableAsync(SqliteDialect dialect) =>

@@ -158,10 +158,13 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
             }
         }
 
-        if (await TryCommitAsync(batch).ConfigureAwait(false) is { } failure)
+        if (await TryCommitAsync(batch).ConfigureAwait(false) is not { } failure)
+        {
+            _metrics.BatchWritten(batch.Count, Stopwatch.GetElapsedTime(started));
+        }
+        else
         {
             LogBatchFailed(_logger, failure, batch.Count);
-            started = 0;
             if (batch.Count > 1 && _dialect.IsDataError(failure))
             {
                 // One row the database refuses must not fail anyone else's message: commit each alone.
@@ -180,11 +183,6 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
                     append.TrySetException(failure);
                 }
             }
-        }
-
-        if (started != 0)
-        {
-            _metrics.BatchWritten(batch.Count, Stopwatch.GetElapsedTime(started));
         }
 
         batch.Clear();

@@ -44,8 +44,9 @@ internal sealed class SqliteCheckpointer : IDisposable
             TryCheckpoint(stopping);
         }
 
-        // What the last commits left in the log is copied now rather than at the next start.
-        TryCheckpoint(CancellationToken.None);
+        // What the last commits left in the log is copied now rather than at the next start (passively: a writer
+        // still holding the gate at shutdown must not keep the process from stopping).
+        TryCheckpoint(stopping);
     }
 
     private void TryCheckpoint(CancellationToken stopping)
