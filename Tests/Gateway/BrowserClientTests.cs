@@ -73,8 +73,10 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         await using var browser = await Browser.LaunchAsync(playwright);
         var page = await OpenAsync(browser);
         await RegisterAsync(page, ChatClient.UniqueName("retry"));
-        await page.FillAsync("#new-room-name", ChatClient.UniqueName("Retry "));
+        var roomName = ChatClient.UniqueName("Retry ");
+        await page.FillAsync("#new-room-name", roomName);
         await page.ClickAsync("#create-room-button");
+        await Assertions.Expect(page.Locator("#room-title")).ToHaveTextAsync(roomName);
 
         // The first send reaches the server and is stored, but its answer is lost (as when a timeout strikes).
         await page.EvaluateAsync("""
@@ -116,6 +118,7 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         await RegisterAsync(bob, bobName);
         await alice.FillAsync("#new-room-name", roomName);
         await alice.ClickAsync("#create-room-button");
+        await Assertions.Expect(alice.Locator("#room-title")).ToHaveTextAsync(roomName);
         await bob.ReloadAsync();
         await bob.Locator("#all-rooms li", new() { HasText = roomName }).ClickAsync();
         await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(roomName);
