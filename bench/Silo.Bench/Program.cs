@@ -2,12 +2,15 @@ using GrainChat.Bench;
 using GrainChat.Runtime;
 using GrainChat.Silo.Hosting;
 using GrainChat.Silo.Persistence.Sql;
+using GrainChat.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-// Usage: GrainChat.Bench [--quick] [--postgres <connection string>]
+// Usage: GrainChat.Bench [--quick] [--only calls|writes|messagelog] [--postgres <connection string>]
 var quick = args.Contains("--quick");
+var onlyIndex = Array.IndexOf(args, "--only");
+var only = onlyIndex >= 0 ? args[onlyIndex + 1] : null;
 var postgresIndex = Array.IndexOf(args, "--postgres");
 var postgres = postgresIndex >= 0 ? args[postgresIndex + 1] : null;
 var warmUp = TimeSpan.FromSeconds(quick ? 0.3 : 1);
@@ -22,8 +25,45 @@ Console.WriteLine();
 Console.WriteLine("| measurement | median ops/s | min–max | overhead vs floor |");
 Console.WriteLine("| --- | ---: | ---: | ---: |");
 
-await using (var silo = await StartSiloAsync(StorageProvider.Memory, null))
+if (only is null or "calls")
 {
+    await CallBenchAsync();
+}
+
+if (only is null or "writes")
+{
+    var sqliteFile = Path.Combine(Path.GetTempPath(), $"grainchat-bench-{Guid.NewGuid():N}.db");
+    await WriteBenchAsync("SQLite", StorageProvider.Sqlite, $"Data Source={sqliteFile}");
+    if (postgres is not null)
+    {
+        await WriteBenchAsync("PostgreSQL", StorageProvider.Postgres, postgres);
+    }
+}
+
+if (only is null or "messagelog")
+{
+    await MessageLogBenchAsync();
+}
+
+async Task MessageLogBenchAsync()
+{
+    const int Appenders = 1024;
+    var file = Path.Combine(Path.GetTempPath(), $"grainchat-bench-log-{Guid.NewGuid():N}.db");
+    await using var silo = await StartSiloAsync(StorageProvider.Sqlite, $"Data Source={file}", chat: true);
+    var dialect = silo.Services.GetRequiredService<SqlDialect>();
+    await MessageLogBench.CreateFloorTablesAsync(dialect);
+    var perBatch = MessageLogBench.FloorBatch;
+    var floorKey = await Measure.RunAsync($"floor: raw INSERT, one thread, {perBatch} rows per transaction, primary key only, SQLite", 1, MessageLogBench.RawInsert(dialect, "floor_primary_key"), warmUp, duration, runs);
+    var floorAll = await Measure.RunAsync($"floor: raw INSERT, one thread, {perBatch} rows per transaction, the messages table's indexes, SQLite", 1, MessageLogBench.RawInsert(dialect, "floor_all"), warmUp, duration, runs);
+    var log = await Measure.RunAsync($"message log appends, {Appenders:N0} appenders over {MessageLogBench.Rooms} rooms, group commit, SQLite", Appenders, MessageLogBench.Append(silo.Services.GetRequiredService<IMessageLog>()), warmUp, duration, runs);
+    Console.WriteLine(floorKey.Times(perBatch).Row(null));
+    Console.WriteLine(floorAll.Times(perBatch).Row(null));
+    Console.WriteLine(log.Row(floorAll.Median * perBatch));
+}
+
+async Task CallBenchAsync()
+{
+    await using var silo = await StartSiloAsync(StorageProvider.Memory, null);
     var factory = silo.Services.GetRequiredService<IGrainFactory>();
     var one = factory.GetGrain<IBenchCounterGrain>("one");
     var locked = new LockedCounter();
@@ -40,13 +80,6 @@ await using (var silo = await StartSiloAsync(StorageProvider.Memory, null))
     Console.WriteLine(grainMany.Row(floorMany.Median));
 }
 
-var sqliteFile = Path.Combine(Path.GetTempPath(), $"grainchat-bench-{Guid.NewGuid():N}.db");
-await WriteBenchAsync("SQLite", StorageProvider.Sqlite, $"Data Source={sqliteFile}");
-if (postgres is not null)
-{
-    await WriteBenchAsync("PostgreSQL", StorageProvider.Postgres, postgres);
-}
-
 async Task WriteBenchAsync(string label, StorageProvider provider, string connectionString)
 {
     await using var silo = await StartSiloAsync(provider, connectionString);
@@ -60,7 +93,7 @@ async Task WriteBenchAsync(string label, StorageProvider provider, string connec
     Console.WriteLine(grain.Row(floor.Median));
 }
 
-static async Task<BenchSilo> StartSiloAsync(StorageProvider provider, string? connectionString)
+static async Task<BenchSilo> StartSiloAsync(StorageProvider provider, string? connectionString, bool chat = false)
 {
     var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -70,6 +103,11 @@ static async Task<BenchSilo> StartSiloAsync(StorageProvider provider, string? co
     });
     builder.Services.AddLogging();
     builder.Services.AddGrainChatSilo(builder.Configuration, typeof(BenchCounterGrain).Assembly);
+    if (chat)
+    {
+        builder.Services.AddChatGrains(builder.Configuration);
+    }
+
     var host = builder.Build();
     await host.StartAsync();
     return new BenchSilo(host);

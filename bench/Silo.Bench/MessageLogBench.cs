@@ -1,0 +1,84 @@
+using GrainChat.Silo.Persistence.Sql;
+using GrainChat.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace GrainChat.Bench;
+
+/// <summary>
+/// The message log in process, no network: concurrent appenders over <see cref="Rooms"/> rooms with 10 senders
+/// each, every append acknowledged only after its batch commits (group commit; search indexing after the commit
+/// included). Its floors are the same rows inserted by one thread through one prepared statement in transactions
+/// of the log's largest batch, into a copy of the messages table with all of its indexes and into one with its
+/// primary key only: what the database itself costs, and what the indexes add.
+/// </summary>
+internal static class MessageLogBench
+{
+    public const int Rooms = 50;
+    public const int SendersPerRoom = 10;
+    public const int FloorBatch = 512;
+
+    private const string Columns = """
+        room_id TEXT NOT NULL, seq BIGINT NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL,
+        client_message_id TEXT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (room_id, seq)
+        """;
+
+    public static Func<int, long, Task> Append(IMessageLog log)
+    {
+        var sequence = 0L;
+        return (worker, _) =>
+        {
+            var n = Interlocked.Increment(ref sequence);
+            var room = worker % Rooms;
+            return log.AppendAsync($"room-{room}", Sender(room, worker), Text(n), Guid.NewGuid().ToString());
+        };
+    }
+
+    public static async Task CreateFloorTablesAsync(SqlDialect dialect)
+    {
+        await using var connection = await dialect.OpenAsync(default);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            CREATE TABLE floor_all ({Columns}) WITHOUT ROWID;
+            CREATE UNIQUE INDEX floor_all_client ON floor_all (room_id, sender, client_message_id) WHERE client_message_id IS NOT NULL;
+            CREATE INDEX floor_all_created_at ON floor_all (created_at);
+            CREATE TABLE floor_primary_key ({Columns}) WITHOUT ROWID;
+            """;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>One operation inserts <see cref="FloorBatch"/> rows in one transaction, like a full batch of the log.</summary>
+    public static Func<int, long, Task> RawInsert(SqlDialect dialect, string table)
+    {
+        var sequence = 0L;
+        return (_, _) => dialect.WriteAsync((connection, _) =>
+        {
+            using var transaction = (SqliteTransaction)connection.BeginTransaction();
+            using var insert = (SqliteCommand)connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = $"INSERT INTO {table} (room_id, seq, sender, text, client_message_id, created_at) VALUES (@room, @seq, @sender, @text, @client, @created)";
+            var room = insert.Parameters.Add("@room", SqliteType.Text);
+            var seq = insert.Parameters.Add("@seq", SqliteType.Integer);
+            var sender = insert.Parameters.Add("@sender", SqliteType.Text);
+            var text = insert.Parameters.Add("@text", SqliteType.Text);
+            var client = insert.Parameters.Add("@client", SqliteType.Text);
+            var created = insert.Parameters.Add("@created", SqliteType.Integer);
+            insert.Prepare();
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            for (var i = 0; i < FloorBatch; i++)
+            {
+                var n = ++sequence;
+                var roomNumber = (int)(n % Rooms);
+                (room.Value, seq.Value, sender.Value, text.Value, client.Value, created.Value) =
+                    ($"room-{roomNumber}", n, Sender(roomNumber, (int)(n / Rooms)), Text(n), Guid.NewGuid().ToString(), now);
+                insert.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return Task.FromResult(0);
+        }, default);
+    }
+
+    private static string Sender(int room, int worker) => $"user-{room}-{worker % SendersPerRoom}";
+
+    private static string Text(long n) => $"message number {n} with a few words of chat in it";
+}
