@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using GrainChat.Runtime;
 using GrainChat.Runtime.Streams;
 using GrainChat.Silo.Messaging;
@@ -28,6 +30,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
     private ActivationStatus _status = ActivationStatus.Activating;
     private int _exclusiveRunning;
     private int _interleavingRunning;
+    private int _inlineTurns;
     private bool _drainScheduled;
     private long _lastActivity = Environment.TickCount64;
     private long _keepAliveUntil;
@@ -85,7 +88,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
             // Once a call waits, later ones (interleaving too) queue behind it, so a steady stream of interleaving
             // calls cannot starve an ordinary one.
             var bypassesQueue = _lifecycleItem is null && _queue.Count == 0 && (item.Kind == TurnKind.AlwaysInterleave || !_drainScheduled);
-            runNow = bypassesQueue && CanStart(item);
+            runNow = bypassesQueue && CanStart(item.Kind);
             if (runNow)
             {
                 MarkRunning(item);
@@ -102,6 +105,58 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
             RunInline(item);
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// Runs a call at once on the caller's thread when it could start now (the activation idle, nothing queued),
+    /// without a request object: when the grain's task completes synchronously, as most calls do, the caller gets
+    /// that task itself. A turn that goes asynchronous gets its request then, so it is timed and can time out like
+    /// any other. False when the call must take the ordinary way (queue, activation, redirection).
+    /// </summary>
+    public bool TryRunInline<TResult>(MethodDispatcher<TResult> method, object?[] arguments, TimeSpan timeout, [NotNullWhen(true)] out Task? result)
+    {
+        var kind = method.TurnKind;
+        lock (_lock)
+        {
+            if (_lifecycleItem is not null || _queue.Count != 0 || (kind != TurnKind.AlwaysInterleave && _drainScheduled) || !CanStart(kind))
+            {
+                result = null;
+                return false;
+            }
+
+            _lastActivity = Environment.TickCount64;
+            _inlineTurns++;
+            AdjustRunning(kind, +1);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var turn = StartInline(method, arguments);
+        if (turn.IsCompleted)
+        {
+            lock (_lock)
+            {
+                _inlineTurns--;
+                AdjustRunning(kind, -1);
+                TryBeginDeactivation();
+                ScheduleDrainIfRunnable();
+            }
+
+            method.Statistics.Record(Stopwatch.GetElapsedTime(started), failed: !turn.IsCompletedSuccessfully);
+            result = turn;
+            return true;
+        }
+
+        // The grain awaits something: from here on the same turn is tracked by a request, like a queued call's.
+        var request = new GrainRequest<TResult>(method, arguments, timeout, started);
+        lock (_lock)
+        {
+            _inlineTurns--;
+            _running.Add(request);
+        }
+
+        EndTurnWhenDone(request, turn);
+        result = request.Task;
         return true;
     }
 
@@ -136,7 +191,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         lock (_lock)
         {
             var now = Environment.TickCount64;
-            if (_status == ActivationStatus.Valid && _running.Count == 0 && _queue.Count == 0 && _lifecycleItem is null
+            if (_status == ActivationStatus.Valid && RunningCount == 0 && _queue.Count == 0 && _lifecycleItem is null
                 && now - _lastActivity >= (long)idleAge.TotalMilliseconds && now >= _keepAliveUntil)
             {
                 _deactivationRequest ??= new DeactivationReason(DeactivationReasonCode.IdleCollection, $"Idle for more than {idleAge}");
@@ -280,18 +335,47 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         }
         else
         {
-            turn.ContinueWith(
-                static (completed, state) =>
-                {
-                    var (activation, workItem) = ((GrainActivation, IActivationWorkItem))state!;
-                    activation.EndTurn(workItem, completed);
-                },
-                (this, item),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            EndTurnWhenDone(item, turn);
         }
     }
+
+    private Task StartInline<TResult>(MethodDispatcher<TResult> method, object?[] arguments)
+    {
+        // As in RunInline: the caller's synchronization context must not capture the grain's continuations.
+        var callerContext = SynchronizationContext.Current;
+        if (callerContext is not null)
+        {
+            SynchronizationContext.SetSynchronizationContext(null);
+        }
+
+        try
+        {
+            return method.Invoker(Instance!, arguments);
+        }
+        catch (Exception exception)
+        {
+            return Task.FromException(exception);
+        }
+        finally
+        {
+            if (callerContext is not null)
+            {
+                SynchronizationContext.SetSynchronizationContext(callerContext);
+            }
+        }
+    }
+
+    private void EndTurnWhenDone(IActivationWorkItem item, Task turn) =>
+        turn.ContinueWith(
+            static (completed, state) =>
+            {
+                var (activation, workItem) = ((GrainActivation, IActivationWorkItem))state!;
+                activation.EndTurn(workItem, completed);
+            },
+            (this, item),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 
     private void EndTurn(IActivationWorkItem item, Task turn)
     {
@@ -299,15 +383,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         lock (_lock)
         {
             _running.Remove(item);
-            if (item.Kind is TurnKind.Exclusive or TurnKind.Lifecycle or TurnKind.Scheduled)
-            {
-                _exclusiveRunning--;
-            }
-            else if (item.Kind == TurnKind.AlwaysInterleave)
-            {
-                _interleavingRunning--;
-            }
-
+            AdjustRunning(item.Kind, -1);
             TryBeginDeactivation();
             ScheduleDrainIfRunnable();
         }
@@ -434,7 +510,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
     {
         if (_lifecycleItem is not null)
         {
-            if (_running.Count > 0)
+            if (RunningCount > 0)
             {
                 return null;
             }
@@ -451,7 +527,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
             _queue.Dequeue();
         }
 
-        return _queue.TryPeek(out var next) && CanStart(next) ? next : null;
+        return _queue.TryPeek(out var next) && CanStart(next.Kind) ? next : null;
     }
 
     private IActivationWorkItem? TakeNextRunnable()
@@ -489,11 +565,11 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         }
     }
 
-    private bool CanStart(IActivationWorkItem item)
+    private bool CanStart(TurnKind kind)
     {
-        if (item.Kind == TurnKind.Lifecycle || (item.Kind == TurnKind.Scheduled && _status == ActivationStatus.Deactivating))
+        if (kind == TurnKind.Lifecycle || (kind == TurnKind.Scheduled && _status == ActivationStatus.Deactivating))
         {
-            return _running.Count == 0;
+            return RunningCount == 0;
         }
 
         if (_status != ActivationStatus.Valid)
@@ -501,27 +577,35 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
             return false;
         }
 
-        return item.Kind switch
+        return kind switch
         {
             TurnKind.AlwaysInterleave => true,
             TurnKind.ReadOnly => _exclusiveRunning == 0,
-            TurnKind.Scheduled => _running.Count == _interleavingRunning,
-            _ => _running.Count == 0,
+            TurnKind.Scheduled => RunningCount == _interleavingRunning,
+            _ => RunningCount == 0,
         };
     }
 
     private void MarkRunning(IActivationWorkItem item)
     {
         _running.Add(item);
-        if (item.Kind is TurnKind.Exclusive or TurnKind.Lifecycle or TurnKind.Scheduled)
+        AdjustRunning(item.Kind, +1);
+    }
+
+    private void AdjustRunning(TurnKind kind, int change)
+    {
+        if (kind is TurnKind.Exclusive or TurnKind.Lifecycle or TurnKind.Scheduled)
         {
-            _exclusiveRunning++;
+            _exclusiveRunning += change;
         }
-        else if (item.Kind == TurnKind.AlwaysInterleave)
+        else if (kind == TurnKind.AlwaysInterleave)
         {
-            _interleavingRunning++;
+            _interleavingRunning += change;
         }
     }
+
+    /// <summary>Turns running now: those with a work item, and inline calls still on their caller's thread.</summary>
+    private int RunningCount => _running.Count + _inlineTurns;
 
     private enum ActivationStatus
     {

@@ -13,15 +13,16 @@ internal sealed class GrainRequest<TResult> : TaskCompletionSource<TResult>, IAc
     private readonly long _deadlineTimestamp;
     private readonly TimeSpan _timeout;
 
-    public GrainRequest(MethodDispatcher<TResult> method, object?[] arguments, TimeSpan timeout)
+    /// <param name="startTimestamp">When the call was made, if before now (a call that began inline).</param>
+    public GrainRequest(MethodDispatcher<TResult> method, object?[] arguments, TimeSpan timeout, long? startTimestamp = null)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         _method = method;
         _arguments = arguments;
         _timeout = timeout;
-        _startTimestamp = Stopwatch.GetTimestamp();
+        _startTimestamp = startTimestamp ?? Stopwatch.GetTimestamp();
         _deadlineTimestamp = _startTimestamp + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        Kind = method.IsAlwaysInterleave ? TurnKind.AlwaysInterleave : method.IsReadOnly ? TurnKind.ReadOnly : TurnKind.Exclusive;
+        Kind = method.TurnKind;
     }
 
     public TurnKind Kind { get; }

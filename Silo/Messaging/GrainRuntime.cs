@@ -15,6 +15,23 @@ internal sealed partial class GrainRuntime(Catalog catalog, IOptions<SiloOptions
     private readonly TimeSpan _callTimeout = options.Value.CallTimeout;
     private readonly ILogger _logger = logger;
 
+    /// <summary>
+    /// Makes a call; the task is the grain's own when the call ran inline and completed at once (a Task&lt;TResult&gt;
+    /// for methods with a result), else the request's.
+    /// </summary>
+    public Task Invoke<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments)
+    {
+        if (cluster is not null && cluster.TryRouteElsewhere(proxy, method, arguments, _callTimeout, out var routed))
+        {
+            proxy.LastActivation = null;
+            return routed;
+        }
+
+        return proxy.LastActivation is { } activation && activation.TryRunInline(method, arguments, _callTimeout, out var inline)
+            ? inline
+            : Enqueue(proxy, method, arguments);
+    }
+
     public Task<TResult> InvokeAsync<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments)
     {
         if (cluster is not null && cluster.TryRouteElsewhere(proxy, method, arguments, _callTimeout, out var routed))
@@ -23,6 +40,11 @@ internal sealed partial class GrainRuntime(Catalog catalog, IOptions<SiloOptions
             return routed;
         }
 
+        return Enqueue(proxy, method, arguments);
+    }
+
+    private Task<TResult> Enqueue<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments)
+    {
         var request = new GrainRequest<TResult>(method, arguments, _callTimeout);
         if (proxy.LastActivation?.TryEnqueue(request) != true)
         {

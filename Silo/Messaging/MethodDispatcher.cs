@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using System.Reflection;
 using GrainChat.Runtime;
+using GrainChat.Silo.Activation;
 using GrainChat.Silo.Telemetry;
 
 namespace GrainChat.Silo.Messaging;
@@ -19,6 +20,7 @@ internal abstract class MethodDispatcher
         IsAlwaysInterleave = HasAttribute<AlwaysInterleaveAttribute>(interfaceMethod, implementation);
         IsReadOnly = !IsAlwaysInterleave && HasAttribute<ReadOnlyAttribute>(interfaceMethod, implementation);
         IsOneWay = HasAttribute<OneWayAttribute>(interfaceMethod, implementation);
+        TurnKind = IsAlwaysInterleave ? TurnKind.AlwaysInterleave : IsReadOnly ? TurnKind.ReadOnly : TurnKind.Exclusive;
         if (IsOneWay && interfaceMethod.ReturnType != typeof(Task))
         {
             throw new NotSupportedException($"{interfaceMethod.DeclaringType?.Name}.{interfaceMethod.Name} is [OneWay], so it must return Task.");
@@ -44,6 +46,9 @@ internal abstract class MethodDispatcher
     public bool IsReadOnly { get; }
 
     public bool IsAlwaysInterleave { get; }
+
+    /// <summary>How the method's turns may overlap others on the same activation.</summary>
+    public TurnKind TurnKind { get; }
 
     /// <summary>The caller gets a completed task at once; failures are logged (<see cref="OneWayAttribute"/>).</summary>
     public bool IsOneWay { get; }
@@ -141,7 +146,7 @@ internal sealed class MethodDispatcher<TResult> : MethodDispatcher
 
     public override object Invoke(GrainProxy proxy, object?[] arguments)
     {
-        var task = proxy.Runtime.InvokeAsync(proxy, this, arguments);
+        var task = proxy.Runtime.Invoke(proxy, this, arguments);
         if (IsOneWay)
         {
             proxy.Runtime.ObserveOneWay(task, this);
@@ -151,7 +156,7 @@ internal sealed class MethodDispatcher<TResult> : MethodDispatcher
         return _kind switch
         {
             ReturnKind.ValueTask => new ValueTask(task),
-            ReturnKind.ValueTaskOfT => new ValueTask<TResult>(task),
+            ReturnKind.ValueTaskOfT => new ValueTask<TResult>((Task<TResult>)task),
             _ => task,
         };
     }

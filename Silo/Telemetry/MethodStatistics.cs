@@ -1,48 +1,88 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace GrainChat.Silo.Telemetry;
 
 /// <summary>
-/// Call counts and latencies of one grain method. Totals count since start; the latency figures describe the
-/// most recent <see cref="WindowSize"/> calls (a ring of samples, written without locks).
+/// Call counts and latencies of one grain method. Totals count since start; the latency figures describe about the
+/// most recent <see cref="WindowSize"/> calls. Each processor records into a stripe of its own (counts and a ring of
+/// samples), because one counter shared by every core was a cache line the cores took from each other on every
+/// call; a snapshot adds the stripes up.
 /// </summary>
-public sealed class MethodStatistics(string grainType, string method)
+public sealed class MethodStatistics
 {
     public const int WindowSize = 1024;
 
-    private readonly double[] _recentMilliseconds = new double[WindowSize];
-    private long _calls;
-    private long _failures;
+    private static readonly int StripeCount = (int)Math.Min(64, BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount));
+    private static readonly int SamplesPerStripe = Math.Max(64, WindowSize / StripeCount);
 
-    public string GrainType { get; } = grainType;
+    private readonly Stripe[] _stripes;
 
-    public string Method { get; } = method;
+    public MethodStatistics(string grainType, string method)
+    {
+        GrainType = grainType;
+        Method = method;
+        _stripes = new Stripe[StripeCount];
+        for (var i = 0; i < _stripes.Length; i++)
+        {
+            _stripes[i] = new Stripe(SamplesPerStripe);
+        }
+    }
 
-    public long Calls => Interlocked.Read(ref _calls);
+    public string GrainType { get; }
 
-    public long Failures => Interlocked.Read(ref _failures);
+    public string Method { get; }
+
+    public long Calls => _stripes.Sum(s => Interlocked.Read(ref s.Counters.Calls));
+
+    public long Failures => _stripes.Sum(s => Interlocked.Read(ref s.Counters.Failures));
 
     internal Action<string, string, TimeSpan, bool>? OnRecorded { get; set; }
 
     public void Record(TimeSpan elapsed, bool failed)
     {
-        var index = Interlocked.Increment(ref _calls) - 1;
+        var stripe = _stripes[Thread.GetCurrentProcessorId() & (_stripes.Length - 1)];
+        var index = Interlocked.Increment(ref stripe.Counters.Calls) - 1;
         if (failed)
         {
-            Interlocked.Increment(ref _failures);
+            Interlocked.Increment(ref stripe.Counters.Failures);
         }
 
-        _recentMilliseconds[index % WindowSize] = elapsed.TotalMilliseconds;
+        stripe.RecentMilliseconds[index % stripe.RecentMilliseconds.Length] = elapsed.TotalMilliseconds;
         OnRecorded?.Invoke(GrainType, Method, elapsed, failed);
     }
 
     public MethodStatisticsSnapshot Snapshot()
     {
-        var calls = Calls;
-        var samples = (int)Math.Min(calls, WindowSize);
-        var window = _recentMilliseconds.AsSpan(0, samples).ToArray();
-        Array.Sort(window);
-        var mean = samples == 0 ? 0 : window.Average();
-        var p99 = samples == 0 ? 0 : window[Math.Min(samples - 1, (int)Math.Ceiling(samples * 0.99) - 1)];
-        return new MethodStatisticsSnapshot(GrainType, Method, calls, Failures, mean, p99);
+        var window = new List<double>(WindowSize);
+        foreach (var stripe in _stripes)
+        {
+            var samples = (int)Math.Min(Interlocked.Read(ref stripe.Counters.Calls), stripe.RecentMilliseconds.Length);
+            window.AddRange(stripe.RecentMilliseconds.AsSpan(0, samples));
+        }
+
+        window.Sort();
+        var mean = window.Count == 0 ? 0 : window.Average();
+        var p99 = window.Count == 0 ? 0 : window[Math.Min(window.Count - 1, (int)Math.Ceiling(window.Count * 0.99) - 1)];
+        return new MethodStatisticsSnapshot(GrainType, Method, Calls, Failures, mean, p99);
+    }
+
+    private sealed class Stripe(int samples)
+    {
+        // Padded so that two stripes' counters never share a cache line.
+        public PaddedCounters Counters;
+
+        public double[] RecentMilliseconds { get; } = new double[samples];
+    }
+
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct PaddedCounters
+    {
+        [FieldOffset(64)]
+        public long Calls;
+
+        [FieldOffset(72)]
+        public long Failures;
     }
 }
 

@@ -17,7 +17,6 @@ public sealed class SiloMetrics : IDisposable
     private readonly Counter<long> _calls;
     private readonly Counter<long> _failures;
     private readonly Histogram<double> _duration;
-    private long _totalCalls;
 
     public SiloMetrics(IMeterFactory meterFactory)
     {
@@ -29,7 +28,8 @@ public sealed class SiloMetrics : IDisposable
 
     internal Meter Meter => _meter;
 
-    public long TotalCalls => Interlocked.Read(ref _totalCalls);
+    /// <summary>Grain calls answered since start, all methods together (summed on read: no counter every call shares).</summary>
+    public long TotalCalls => _methods.Values.Sum(m => m.Calls);
 
     public MethodStatistics GetMethodStatistics(string grainType, string method) =>
         _methods.GetOrAdd((grainType, method), key => new MethodStatistics(key.GrainType, key.Method) { OnRecorded = RecordCall });
@@ -41,7 +41,6 @@ public sealed class SiloMetrics : IDisposable
 
     private void RecordCall(string grainType, string method, TimeSpan elapsed, bool failed)
     {
-        Interlocked.Increment(ref _totalCalls);
         if (!(_calls.Enabled || _failures.Enabled || _duration.Enabled))
         {
             return;

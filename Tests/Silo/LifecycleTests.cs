@@ -125,6 +125,7 @@ public sealed class LifecycleTests
         Assert.Equal((5, 0), (relay.Calls, relay.Failures));
         Assert.Equal((1, 1), (thrown.Calls, thrown.Failures));
         Assert.True(relay.P99Milliseconds >= relay.MeanMilliseconds);
+        Assert.Equal(6, statistics.TotalCalls);
         Assert.Equal(1, statistics.ActivationsByType()["chain"]);
     }
 }

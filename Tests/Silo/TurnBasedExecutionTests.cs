@@ -142,6 +142,27 @@ public sealed class TurnBasedExecutionTests
     }
 
     [Fact]
+    public async Task A_call_that_starts_at_once_on_an_idle_grain_and_then_awaits_past_the_call_timeout_fails_with_a_timeout()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync(settings => settings["GrainChat:Silo:CallTimeout"] = "00:00:01");
+        var grain = silo.GrainFactory.GetGrain<IGateGrain>("slow");
+        Assert.Equal(1, await grain.TouchAsync());
+        var gate = new TaskCompletionSource();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The grain is active and idle, so this call runs on the caller's thread until the grain awaits the gate.
+        var holding = grain.HoldAsync(gate.Task, entered);
+        Assert.True(entered.Task.IsCompleted, "The call to an idle grain did not start at once.");
+        var failure = await Assert.ThrowsAsync<TimeoutException>(() => holding.WaitAsync(WaitLimit));
+
+        Assert.Contains("HoldAsync", failure.Message, StringComparison.Ordinal);
+        var touch = grain.TouchAsync();
+        Assert.False(touch.IsCompleted, "A call ran while the timed-out turn was still awaiting.");
+        gate.SetResult();
+        Assert.Equal(2, await touch.WaitAsync(WaitLimit));
+    }
+
+    [Fact]
     public async Task An_exception_reaches_the_caller_as_itself_and_the_grain_stays_usable()
     {
         await using var silo = await TestSilo.StartMemoryAsync();
