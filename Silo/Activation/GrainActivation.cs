@@ -88,11 +88,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
                 _calledSinceSweep = true;
             }
 
-            // Nothing waiting: an interleaving call starts at once, an ordinary one when the activation is idle.
-            // Once a call waits, later ones (interleaving too) queue behind it, so a steady stream of interleaving
-            // calls cannot starve an ordinary one.
-            var bypassesQueue = _lifecycleItem is null && _queue.Count == 0 && (item.Kind == TurnKind.AlwaysInterleave || !_drainScheduled);
-            runNow = bypassesQueue && CanStart(item.Kind);
+            runNow = CanStartNow(item.Kind);
             if (runNow)
             {
                 MarkRunning(item);
@@ -123,7 +119,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         var kind = method.TurnKind;
         lock (_lock)
         {
-            if (_lifecycleItem is not null || _queue.Count != 0 || (kind != TurnKind.AlwaysInterleave && _drainScheduled) || !CanStart(kind))
+            if (!CanStartNow(kind))
             {
                 result = null;
                 return false;
@@ -311,23 +307,8 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
 
     private void RunInline(IActivationWorkItem item)
     {
-        // The caller's synchronization context (a UI or test runner) must not capture the grain's continuations.
-        var callerContext = SynchronizationContext.Current;
-        if (callerContext is null)
-        {
-            RunTurn(item);
-            return;
-        }
-
-        SynchronizationContext.SetSynchronizationContext(null);
-        try
-        {
-            RunTurn(item);
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(callerContext);
-        }
+        using var _ = CallerContext.Suspend();
+        RunTurn(item);
     }
 
     private void RunTurn(IActivationWorkItem item)
@@ -354,13 +335,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
 
     private Task StartInline<TResult>(MethodDispatcher<TResult> method, object?[] arguments)
     {
-        // As in RunInline: the caller's synchronization context must not capture the grain's continuations.
-        var callerContext = SynchronizationContext.Current;
-        if (callerContext is not null)
-        {
-            SynchronizationContext.SetSynchronizationContext(null);
-        }
-
+        using var _ = CallerContext.Suspend();
         try
         {
             return method.Invoker(Instance!, arguments);
@@ -368,13 +343,6 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         catch (Exception exception)
         {
             return Task.FromException(exception);
-        }
-        finally
-        {
-            if (callerContext is not null)
-            {
-                SynchronizationContext.SetSynchronizationContext(callerContext);
-            }
         }
     }
 
@@ -577,6 +545,12 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
             _queue.Enqueue(other);
         }
     }
+
+    // Nothing waiting: an interleaving call starts at once, an ordinary one when the activation is idle. Once a
+    // call waits, later ones (interleaving too) queue behind it, so a steady stream of interleaving calls cannot
+    // starve an ordinary one.
+    private bool CanStartNow(TurnKind kind) =>
+        _lifecycleItem is null && _queue.Count == 0 && (kind == TurnKind.AlwaysInterleave || !_drainScheduled) && CanStart(kind);
 
     private bool CanStart(TurnKind kind)
     {

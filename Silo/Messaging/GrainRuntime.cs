@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using GrainChat.Silo.Activation;
 using GrainChat.Silo.Cluster;
 using GrainChat.Silo.Hosting;
@@ -19,28 +20,24 @@ internal sealed partial class GrainRuntime(Catalog catalog, IOptions<SiloOptions
     /// Makes a call; the task is the grain's own when the call ran inline and completed at once (a Task&lt;TResult&gt;
     /// for methods with a result), else the request's.
     /// </summary>
-    public Task Invoke<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments)
+    public Task Invoke<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments) =>
+        TryRouteElsewhere(proxy, method, arguments, out var routed) ? routed
+        : proxy.LastActivation is { } activation && activation.TryRunInline(method, arguments, _callTimeout, out var inline) ? inline
+        : Enqueue(proxy, method, arguments);
+
+    public Task<TResult> InvokeAsync<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments) =>
+        TryRouteElsewhere(proxy, method, arguments, out var routed) ? routed : Enqueue(proxy, method, arguments);
+
+    private bool TryRouteElsewhere<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments, [NotNullWhen(true)] out Task<TResult>? routed)
     {
-        if (cluster is not null && cluster.TryRouteElsewhere(proxy, method, arguments, _callTimeout, out var routed))
+        if (cluster is not null && cluster.TryRouteElsewhere(proxy, method, arguments, _callTimeout, out routed))
         {
             proxy.LastActivation = null;
-            return routed;
+            return true;
         }
 
-        return proxy.LastActivation is { } activation && activation.TryRunInline(method, arguments, _callTimeout, out var inline)
-            ? inline
-            : Enqueue(proxy, method, arguments);
-    }
-
-    public Task<TResult> InvokeAsync<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments)
-    {
-        if (cluster is not null && cluster.TryRouteElsewhere(proxy, method, arguments, _callTimeout, out var routed))
-        {
-            proxy.LastActivation = null;
-            return routed;
-        }
-
-        return Enqueue(proxy, method, arguments);
+        routed = null;
+        return false;
     }
 
     private Task<TResult> Enqueue<TResult>(GrainProxy proxy, MethodDispatcher<TResult> method, object?[] arguments)
