@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Grain runtime benchmark: grain calls and durable state writes beside their raw floors.
-# Usage: bench/silo-bench.sh [--quick]   (starts a throwaway PostgreSQL when one is installed)
+# Usage: bench/silo-bench.sh [--quick] [--only calls|writes|messagelog]   (starts a throwaway PostgreSQL when one is installed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
