@@ -30,7 +30,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
     private ActivationStatus _status = ActivationStatus.Activating;
     private int _exclusiveRunning;
     private int _interleavingRunning;
-    private int _inlineTurns;
+    private int _turnsRunning;
     private bool _drainScheduled;
     private long _lastActivity = Environment.TickCount64;
 
@@ -126,7 +126,6 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
             }
 
             _calledSinceSweep = true;
-            _inlineTurns++;
             AdjustRunning(kind, +1);
         }
 
@@ -136,7 +135,6 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         {
             lock (_lock)
             {
-                _inlineTurns--;
                 AdjustRunning(kind, -1);
                 TryBeginDeactivation();
                 ScheduleDrainIfRunnable();
@@ -151,7 +149,6 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         var request = new GrainRequest<TResult>(method, arguments, timeout, started);
         lock (_lock)
         {
-            _inlineTurns--;
             _running.Add(request);
         }
 
@@ -581,6 +578,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
 
     private void AdjustRunning(TurnKind kind, int change)
     {
+        _turnsRunning += change;
         if (kind is TurnKind.Exclusive or TurnKind.Lifecycle or TurnKind.Scheduled)
         {
             _exclusiveRunning += change;
@@ -591,8 +589,11 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         }
     }
 
-    /// <summary>Turns running now: those with a work item, and inline calls still on their caller's thread.</summary>
-    private int RunningCount => _running.Count + _inlineTurns;
+    /// <summary>
+    /// Turns running now: those with a work item in <see cref="_running"/>, and inline calls still on their caller's
+    /// thread, which have none (a count of its own, so the inline path need not touch the list).
+    /// </summary>
+    private int RunningCount => _turnsRunning;
 
     private enum ActivationStatus
     {
