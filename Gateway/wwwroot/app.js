@@ -518,6 +518,19 @@ $("messages").addEventListener("scroll", async () => {
   finally { state.loadingOlder = false; }
 });
 
+// A UUID version 7: the time in milliseconds first, then random bits. The server keeps an index of client message
+// ids per room; ids that grow with time are added at its end instead of at random places, which costs the
+// database a page written per room per commit instead of one per message.
+function timeOrderedId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const now = Date.now();
+  for (let i = 0; i < 6; i++) bytes[i] = Math.floor(now / 2 ** (8 * (5 - i))) % 256;
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 $("composer").addEventListener("submit", async (event) => {
   event.preventDefault();
   const text = $("message-text").value;
@@ -527,7 +540,7 @@ $("composer").addEventListener("submit", async (event) => {
   // clientMessageId, so a send that was in fact stored is answered with the stored message, never stored twice.
   const target = room.direct ? `dm:${room.with}` : room.roomId;
   if (!state.unsent || state.unsent.target !== target || state.unsent.text !== text) {
-    state.unsent = { target, text, clientMessageId: crypto.randomUUID() };
+    state.unsent = { target, text, clientMessageId: timeOrderedId() };
   }
   const clientMessageId = state.unsent.clientMessageId;
   try {

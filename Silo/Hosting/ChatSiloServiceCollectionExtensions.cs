@@ -26,6 +26,7 @@ public static class ChatSiloServiceCollectionExtensions
         services.AddSingleton(ChatSchema.MessageChanges);
         services.AddSingleton(ChatSchema.Search);
         services.AddSingleton(ChatSchema.SearchIndexedAfterCommit);
+        services.AddSingleton(ChatSchema.ClientIdIndexInTimeOrder);
         services.TryAddSingleton<SqliteSearchIndexer>();
         services.TryAddSingleton<MessageLogMetrics>();
         services.TryAddSingleton<SqlMessageLog>();

@@ -1,5 +1,6 @@
 using GrainChat.Chat;
 using GrainChat.Grains;
+using GrainChat.Storage;
 using GrainChat.Silo.Hosting;
 using GrainChat.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -20,6 +21,38 @@ public sealed class MessageLogTests : IDisposable
     {
         await using var silo = await StartChatSiloAsync(Path.Combine(_directory.FullName, "chat.db"));
         await RepeatsInOneBatchAreStoredOnce(silo);
+    }
+
+    [Fact]
+    public async Task A_database_from_before_the_client_id_index_was_reordered_keeps_refusing_repeated_client_ids()
+    {
+        var file = Path.Combine(_directory.FullName, "chat.db");
+        await using (var silo = await StartChatSiloAsync(file))
+        {
+            var stored = await silo.Services.GetRequiredService<IMessageLog>().AppendAsync("room-a", "alice", "first", "id-1");
+            Assert.True(stored.Created);
+        }
+
+        // Put the database back as migration 6 left it: the client-id index keyed room, sender, id.
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                DROP INDEX messages_client_message_id;
+                CREATE UNIQUE INDEX messages_client_message_id ON messages (room_id, sender, client_message_id) WHERE client_message_id IS NOT NULL;
+                DELETE FROM grainchat_schema WHERE version = 7;
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using (var silo = await StartChatSiloAsync(file))
+        {
+            var repeated = await silo.Services.GetRequiredService<IMessageLog>().AppendAsync("room-a", "alice", "first again", "id-1");
+            Assert.False(repeated.Created);
+            Assert.Equal((1L, "first"), (repeated.Message.Id, repeated.Message.Text));
+            Assert.Equal(["room_id", "client_message_id", "sender"], await IndexColumnsAsync(silo, "messages_client_message_id"));
+        }
     }
 
     public void Dispose()
@@ -62,6 +95,21 @@ public sealed class MessageLogTests : IDisposable
         Assert.Single(posts, p => p.Message.ClientMessageId == "twin" && p.Created);
         Assert.All(posts.Where(p => p.Message.ClientMessageId == "twin"), p => Assert.Equal(posts.First(q => q.Created && q.Message.ClientMessageId == "twin").Message.Id, p.Message.Id));
         Assert.Equal(Enumerable.Range(1, 26).Select(i => (long)i), posts.Where(p => p.Created).Select(p => p.Message.Id).Order());
+    }
+
+    private static async Task<string[]> IndexColumnsAsync(TestSilo silo, string index)
+    {
+        await using var connection = await silo.Services.GetRequiredService<GrainChat.Silo.Persistence.Sql.SqlDialect>().OpenAsync(default);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT name FROM pragma_index_info('{index}') ORDER BY seqno";
+        var columns = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            columns.Add(reader.GetString(0));
+        }
+
+        return [.. columns];
     }
 
     internal static Task<TestSilo> StartChatSiloAsync(string sqliteFile) => TestSilo.StartSqliteAsync(sqliteFile, services: AddChatGrains);

@@ -7,8 +7,9 @@ namespace GrainChat.Bench;
 /// <summary>
 /// The message log in process, no network: concurrent appenders over <see cref="Rooms"/> rooms with 10 senders
 /// each, every append acknowledged only after its batch commits (group commit; search indexing after the commit
-/// included). Its floors are the same rows inserted by one thread through one prepared statement in transactions
-/// of the log's largest batch, into a copy of the messages table with all of its indexes and into one with its
+/// included), with time-ordered client message ids (as the web client sends) or random ones (as any API client
+/// may). Its floors are the same rows inserted by one thread through one prepared statement in transactions of
+/// the log's largest batch, into a copy of the messages table with all of its indexes and into one with its
 /// primary key only: what the database itself costs, and what the indexes add.
 /// </summary>
 internal static class MessageLogBench
@@ -22,14 +23,14 @@ internal static class MessageLogBench
         client_message_id TEXT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (room_id, seq)
         """;
 
-    public static Func<int, long, Task> Append(IMessageLog log)
+    public static Func<int, long, Task> Append(IMessageLog log, bool timeOrderedIds)
     {
         var sequence = 0L;
         return (worker, _) =>
         {
             var n = Interlocked.Increment(ref sequence);
             var room = worker % Rooms;
-            return log.AppendAsync($"room-{room}", Sender(room, worker), Text(n), Guid.NewGuid().ToString());
+            return log.AppendAsync($"room-{room}", Sender(room, worker), Text(n), ClientId(timeOrderedIds));
         };
     }
 
@@ -39,14 +40,14 @@ internal static class MessageLogBench
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             CREATE TABLE floor_all ({Columns}) WITHOUT ROWID;
-            CREATE UNIQUE INDEX floor_all_client ON floor_all (room_id, sender, client_message_id) WHERE client_message_id IS NOT NULL;
+            CREATE UNIQUE INDEX floor_all_client ON floor_all (room_id, client_message_id, sender) WHERE client_message_id IS NOT NULL;
             CREATE INDEX floor_all_created_at ON floor_all (created_at);
             CREATE TABLE floor_primary_key ({Columns}) WITHOUT ROWID;
             """;
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>One operation inserts <see cref="FloorBatch"/> rows in one transaction, like a full batch of the log.</summary>
+    /// <summary>One operation inserts <see cref="FloorBatch"/> rows (time-ordered client ids) in one transaction, like a full batch of the log.</summary>
     public static Func<int, long, Task> RawInsert(SqlDialect dialect, string table)
     {
         var sequence = 0L;
@@ -69,7 +70,7 @@ internal static class MessageLogBench
                 var n = ++sequence;
                 var roomNumber = (int)(n % Rooms);
                 (room.Value, seq.Value, sender.Value, text.Value, client.Value, created.Value) =
-                    ($"room-{roomNumber}", n, Sender(roomNumber, (int)(n / Rooms)), Text(n), Guid.NewGuid().ToString(), now);
+                    ($"room-{roomNumber}", n, Sender(roomNumber, (int)(n / Rooms)), Text(n), ClientId(timeOrdered: true), now);
                 insert.ExecuteNonQuery();
             }
 
@@ -77,6 +78,8 @@ internal static class MessageLogBench
             return Task.FromResult(0);
         }, default);
     }
+
+    private static string ClientId(bool timeOrdered) => (timeOrdered ? Guid.CreateVersion7() : Guid.NewGuid()).ToString();
 
     private static string Sender(int room, int worker) => $"user-{room}-{worker % SendersPerRoom}";
 

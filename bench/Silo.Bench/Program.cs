@@ -54,11 +54,14 @@ async Task MessageLogBenchAsync()
     await MessageLogBench.CreateFloorTablesAsync(dialect);
     var perBatch = MessageLogBench.FloorBatch;
     var floorKey = await Measure.RunAsync($"floor: raw INSERT, one thread, {perBatch} rows per transaction, primary key only, SQLite", 1, MessageLogBench.RawInsert(dialect, "floor_primary_key"), warmUp, duration, runs);
-    var floorAll = await Measure.RunAsync($"floor: raw INSERT, one thread, {perBatch} rows per transaction, the messages table's indexes, SQLite", 1, MessageLogBench.RawInsert(dialect, "floor_all"), warmUp, duration, runs);
-    var log = await Measure.RunAsync($"message log appends, {Appenders:N0} appenders over {MessageLogBench.Rooms} rooms, group commit, SQLite", Appenders, MessageLogBench.Append(silo.Services.GetRequiredService<IMessageLog>()), warmUp, duration, runs);
+    var floorAll = await Measure.RunAsync($"floor: raw INSERT, one thread, {perBatch} rows per transaction, the messages table's indexes, time-ordered client ids, SQLite", 1, MessageLogBench.RawInsert(dialect, "floor_all"), warmUp, duration, runs);
+    var log = silo.Services.GetRequiredService<IMessageLog>();
+    var ordered = await Measure.RunAsync($"message log appends, {Appenders:N0} appenders over {MessageLogBench.Rooms} rooms, group commit, time-ordered client ids, SQLite", Appenders, MessageLogBench.Append(log, timeOrderedIds: true), warmUp, duration, runs);
+    var random = await Measure.RunAsync($"message log appends, {Appenders:N0} appenders over {MessageLogBench.Rooms} rooms, group commit, random client ids, SQLite", Appenders, MessageLogBench.Append(log, timeOrderedIds: false), warmUp, duration, runs);
     Console.WriteLine(floorKey.Times(perBatch).Row(null));
     Console.WriteLine(floorAll.Times(perBatch).Row(null));
-    Console.WriteLine(log.Row(floorAll.Median * perBatch));
+    Console.WriteLine(ordered.Row(floorAll.Median * perBatch));
+    Console.WriteLine(random.Row(floorAll.Median * perBatch));
 }
 
 async Task CallBenchAsync()

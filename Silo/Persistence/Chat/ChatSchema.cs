@@ -125,6 +125,20 @@ public static class ChatSchema
     /// </summary>
     public static readonly StorageMigration SearchIndexedAfterCommit = new(6, "chat: search indexed after commit", SqliteSearchAfterCommit, "SELECT 1;");
 
+    private const string ClientIdsInTimeOrder = """
+        DROP INDEX IF EXISTS messages_client_message_id;
+        CREATE UNIQUE INDEX messages_client_message_id
+            ON messages (room_id, client_message_id, sender) WHERE client_message_id IS NOT NULL;
+        """;
+
+    /// <summary>
+    /// The index that makes a repeated client message id idempotent, keyed room first and then the id: time-ordered
+    /// ids (UUID version 7, which the web client sends) then land at the end of their room's part of the index, so a
+    /// commit writes a page per room instead of a page per message (random ids, keyed room, sender, id, put every
+    /// insert on a page of its own). Lookups by room, sender and id use it either way.
+    /// </summary>
+    public static readonly StorageMigration ClientIdIndexInTimeOrder = new(7, "chat: client message ids indexed room first, then id", ClientIdsInTimeOrder, ClientIdsInTimeOrder);
+
     /// <summary>Edits, deletions (tombstones), replies, mentions and a per-room change counter; reactions; read markers.</summary>
     public static readonly StorageMigration MessageChanges = new(
         4,
