@@ -30,6 +30,9 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
     private ActivationStatus _status = ActivationStatus.Activating;
     private int _exclusiveRunning;
     private int _interleavingRunning;
+
+    // Turns running now: those with a work item in _running, and inline calls still on their caller's thread, which
+    // have none (counted apart from the list, so the inline path need not touch it).
     private int _turnsRunning;
     private bool _drainScheduled;
     private long _lastActivity = Environment.TickCount64;
@@ -197,7 +200,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
                 _lastActivity = now;
             }
 
-            if (_status == ActivationStatus.Valid && RunningCount == 0 && _queue.Count == 0 && _lifecycleItem is null
+            if (_status == ActivationStatus.Valid && _turnsRunning == 0 && _queue.Count == 0 && _lifecycleItem is null
                 && now - _lastActivity >= (long)idleAge.TotalMilliseconds && now >= _keepAliveUntil)
             {
                 _deactivationRequest ??= new DeactivationReason(DeactivationReasonCode.IdleCollection, $"Idle for more than {idleAge}");
@@ -488,7 +491,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
     {
         if (_lifecycleItem is not null)
         {
-            if (RunningCount > 0)
+            if (_turnsRunning > 0)
             {
                 return null;
             }
@@ -553,7 +556,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
     {
         if (kind == TurnKind.Lifecycle || (kind == TurnKind.Scheduled && _status == ActivationStatus.Deactivating))
         {
-            return RunningCount == 0;
+            return _turnsRunning == 0;
         }
 
         if (_status != ActivationStatus.Valid)
@@ -565,8 +568,8 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         {
             TurnKind.AlwaysInterleave => true,
             TurnKind.ReadOnly => _exclusiveRunning == 0,
-            TurnKind.Scheduled => RunningCount == _interleavingRunning,
-            _ => RunningCount == 0,
+            TurnKind.Scheduled => _turnsRunning == _interleavingRunning,
+            _ => _turnsRunning == 0,
         };
     }
 
@@ -588,12 +591,6 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
             _interleavingRunning += change;
         }
     }
-
-    /// <summary>
-    /// Turns running now: those with a work item in <see cref="_running"/>, and inline calls still on their caller's
-    /// thread, which have none (a count of its own, so the inline path need not touch the list).
-    /// </summary>
-    private int RunningCount => _turnsRunning;
 
     private enum ActivationStatus
     {
