@@ -1,6 +1,5 @@
 using GrainChat.Silo.Persistence.Sql;
 using GrainChat.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace GrainChat.Bench;
 
@@ -36,13 +35,14 @@ internal static class MessageLogBench
 
     public static async Task CreateFloorTablesAsync(SqlDialect dialect)
     {
+        var withoutRowId = dialect is SqliteDialect ? " WITHOUT ROWID" : "";
         await using var connection = await dialect.OpenAsync(default);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
-            CREATE TABLE floor_all ({Columns}) WITHOUT ROWID;
+            CREATE TABLE floor_all ({Columns}){withoutRowId};
             CREATE UNIQUE INDEX floor_all_client ON floor_all (room_id, client_message_id, sender) WHERE client_message_id IS NOT NULL;
             CREATE INDEX floor_all_created_at ON floor_all (created_at);
-            CREATE TABLE floor_primary_key ({Columns}) WITHOUT ROWID;
+            CREATE TABLE floor_primary_key ({Columns}){withoutRowId};
             """;
         await command.ExecuteNonQueryAsync();
     }
@@ -51,19 +51,19 @@ internal static class MessageLogBench
     public static Func<int, long, Task> RawInsert(SqlDialect dialect, string table)
     {
         var sequence = 0L;
-        return (_, _) => dialect.WriteAsync((connection, _) =>
+        return (_, _) => dialect.WriteAsync(async (connection, ct) =>
         {
-            using var transaction = (SqliteTransaction)connection.BeginTransaction();
-            using var insert = (SqliteCommand)connection.CreateCommand();
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = $"INSERT INTO {table} (room_id, seq, sender, text, client_message_id, created_at) VALUES (@room, @seq, @sender, @text, @client, @created)";
-            var room = insert.Parameters.Add("@room", SqliteType.Text);
-            var seq = insert.Parameters.Add("@seq", SqliteType.Integer);
-            var sender = insert.Parameters.Add("@sender", SqliteType.Text);
-            var text = insert.Parameters.Add("@text", SqliteType.Text);
-            var client = insert.Parameters.Add("@client", SqliteType.Text);
-            var created = insert.Parameters.Add("@created", SqliteType.Integer);
-            insert.Prepare();
+            var room = insert.AddParameter("room", "");
+            var seq = insert.AddParameter("seq", 0L);
+            var sender = insert.AddParameter("sender", "");
+            var text = insert.AddParameter("text", "");
+            var client = insert.AddParameter("client", "");
+            var created = insert.AddParameter("created", 0L);
+            await insert.PrepareAsync(ct);
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             for (var i = 0; i < FloorBatch; i++)
             {
@@ -71,11 +71,11 @@ internal static class MessageLogBench
                 var roomNumber = (int)(n % Rooms);
                 (room.Value, seq.Value, sender.Value, text.Value, client.Value, created.Value) =
                     ($"room-{roomNumber}", n, Sender(roomNumber, (int)(n / Rooms)), Text(n), ClientId(timeOrdered: true), now);
-                insert.ExecuteNonQuery();
+                await insert.ExecuteNonQueryAsync(ct);
             }
 
-            transaction.Commit();
-            return Task.FromResult(0);
+            await transaction.CommitAsync(ct);
+            return 0;
         }, default);
     }
 

@@ -47,21 +47,33 @@ if (only is null or "messagelog")
 
 async Task MessageLogBenchAsync()
 {
-    const int Appenders = 1024;
     var file = Path.Combine(Path.GetTempPath(), $"grainchat-bench-log-{Guid.NewGuid():N}.db");
-    await using var silo = await StartSiloAsync(StorageProvider.Sqlite, $"Data Source={file}", chat: true);
+    await MessageLogBenchOnAsync("SQLite", StorageProvider.Sqlite, $"Data Source={file}", withRandomIds: true);
+    if (postgres is not null)
+    {
+        await MessageLogBenchOnAsync("PostgreSQL", StorageProvider.Postgres, postgres, withRandomIds: false);
+    }
+}
+
+async Task MessageLogBenchOnAsync(string label, StorageProvider provider, string connectionString, bool withRandomIds)
+{
+    const int Appenders = 1024;
+    await using var silo = await StartSiloAsync(provider, connectionString, chat: true);
     var dialect = silo.Services.GetRequiredService<SqlDialect>();
     await MessageLogBench.CreateFloorTablesAsync(dialect);
     var perBatch = MessageLogBench.FloorBatch;
-    var floorKey = await Measure.RunAsync($"floor: raw INSERT, one thread, {perBatch} rows per transaction, primary key only, SQLite", 1, MessageLogBench.RawInsert(dialect, "floor_primary_key"), warmUp, duration, runs);
-    var floorAll = await Measure.RunAsync($"floor: raw INSERT, one thread, {perBatch} rows per transaction, the messages table's indexes, time-ordered client ids, SQLite", 1, MessageLogBench.RawInsert(dialect, "floor_all"), warmUp, duration, runs);
+    var floorKey = await Measure.RunAsync($"floor: raw INSERT, one thread, {perBatch} rows per transaction, primary key only, {label}", 1, MessageLogBench.RawInsert(dialect, "floor_primary_key"), warmUp, duration, runs);
+    var floorAll = await Measure.RunAsync($"floor: raw INSERT, one thread, {perBatch} rows per transaction, the messages table's indexes, time-ordered client ids, {label}", 1, MessageLogBench.RawInsert(dialect, "floor_all"), warmUp, duration, runs);
     var log = silo.Services.GetRequiredService<IMessageLog>();
-    var ordered = await Measure.RunAsync($"message log appends, {Appenders:N0} appenders over {MessageLogBench.Rooms} rooms, group commit, time-ordered client ids, SQLite", Appenders, MessageLogBench.Append(log, timeOrderedIds: true), warmUp, duration, runs);
-    var random = await Measure.RunAsync($"message log appends, {Appenders:N0} appenders over {MessageLogBench.Rooms} rooms, group commit, random client ids, SQLite", Appenders, MessageLogBench.Append(log, timeOrderedIds: false), warmUp, duration, runs);
+    var ordered = await Measure.RunAsync($"message log appends, {Appenders:N0} appenders over {MessageLogBench.Rooms} rooms, group commit, time-ordered client ids, {label}", Appenders, MessageLogBench.Append(log, timeOrderedIds: true), warmUp, duration, runs);
     Console.WriteLine(floorKey.Times(perBatch).Row(null));
     Console.WriteLine(floorAll.Times(perBatch).Row(null));
     Console.WriteLine(ordered.Row(floorAll.Median * perBatch));
-    Console.WriteLine(random.Row(floorAll.Median * perBatch));
+    if (withRandomIds)
+    {
+        var random = await Measure.RunAsync($"message log appends, {Appenders:N0} appenders over {MessageLogBench.Rooms} rooms, group commit, random client ids, {label}", Appenders, MessageLogBench.Append(log, timeOrderedIds: false), warmUp, duration, runs);
+        Console.WriteLine(random.Row(floorAll.Median * perBatch));
+    }
 }
 
 async Task CallBenchAsync()
