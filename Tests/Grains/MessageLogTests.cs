@@ -128,6 +128,28 @@ public sealed class PostgresMessageLogTests(PostgresServer server)
     }
 
     [PostgresFact]
+    public async Task Appends_to_several_rooms_committed_together_get_each_rooms_next_ids_in_order_on_postgres()
+    {
+        await using var silo = await TestSilo.StartPostgresAsync(await server.CreateDatabaseAsync(), services: MessageLogTests.AddChatGrains);
+        var log = silo.Services.GetRequiredService<GrainChat.Storage.IMessageLog>();
+        await log.AppendAsync("room-b", "bob", "before", "b-0");
+
+        // Made at once, so they share commit batches (one round trip each on PostgreSQL).
+        var appends = Enumerable.Range(0, 300).Select(i => log.AppendAsync($"room-{"abc"[i % 3]}", "alice", $"m{i}", $"c{i}")).ToArray();
+        var stored = await Task.WhenAll(appends);
+        var repeat = await log.AppendAsync("room-a", "alice", "m0 again", "c0");
+
+        Assert.All(stored, s => Assert.True(s.Created));
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), stored.Where(s => s.Message.RoomId == "room-a").Select(s => s.Message.Id));
+        Assert.Equal(Enumerable.Range(2, 100).Select(i => (long)i), stored.Where(s => s.Message.RoomId == "room-b").Select(s => s.Message.Id));
+        Assert.Equal((false, 1L, "m0"), (repeat.Created, repeat.Message.Id, repeat.Message.Text));
+        var history = silo.Services.GetRequiredService<GrainChat.Storage.IMessageHistory>();
+        var roomC = await history.ReadAsync("room-c", new HistoryQuery(0, null, 200));
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"m{3 * i + 2}"), roomC.Select(m => m.Text));
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), roomC.Select(m => m.Id));
+    }
+
+    [PostgresFact]
     public async Task A_repeated_client_message_id_within_one_commit_batch_is_stored_once_on_postgres()
     {
         await using var silo = await TestSilo.StartPostgresAsync(await server.CreateDatabaseAsync(), services: MessageLogTests.AddChatGrains);

@@ -231,20 +231,77 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
 
     private async Task<PostResult[]> WriteBatchAsync(DbConnection connection, List<PendingAppend> batch, CancellationToken cancellationToken)
     {
-        var results = new PostResult[batch.Count];
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var timestamp = UnixTime.Now(_time);
+        var results = batch.Count > 1 && connection.CanCreateBatch
+            ? await TryInsertInOneRoundTripAsync(connection, transaction, batch, timestamp, cancellationToken).ConfigureAwait(false)
+            : null;
+        results ??= await InsertOneByOneAsync(connection, transaction, batch, timestamp, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <summary>
+    /// A database across the network (PostgreSQL) gets every insert of the batch in one round trip instead of one
+    /// each. Null when any row was not inserted — a repeated client message id, or an id another node took first —
+    /// after taking the whole attempt back: the rows then go one by one, which answers both cases.
+    /// </summary>
+    private async Task<PostResult[]?> TryInsertInOneRoundTripAsync(
+        DbConnection connection, DbTransaction transaction, List<PendingAppend> batch, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    {
+        var lastIds = new Dictionary<string, long>(StringComparer.Ordinal);
+        var messages = new ChatMessage[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var append = batch[i];
+            if (!lastIds.TryGetValue(append.RoomId, out var last) && !_lastIds.TryGetValue(append.RoomId, out last))
+            {
+                last = await LastIdAsync(connection, transaction, append.RoomId, cancellationToken).ConfigureAwait(false);
+            }
+
+            lastIds[append.RoomId] = last + 1;
+            messages[i] = NewMessage(append, last + 1, timestamp);
+        }
+
+        await ExecuteAsync(connection, transaction, "SAVEPOINT insert_batch", cancellationToken).ConfigureAwait(false);
+        await using var inserts = connection.CreateBatch();
+        inserts.Transaction = transaction;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var insert = inserts.CreateBatchCommand();
+            insert.CommandText = InsertSql;
+            var values = InsertValues(batch[i], messages[i]);
+            for (var p = 0; p < values.Length; p++)
+            {
+                insert.AddParameter(InsertParameterNames[p], values[p]);
+            }
+
+            inserts.BatchCommands.Add(insert);
+        }
+
+        await inserts.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (inserts.BatchCommands.Any(insert => insert.RecordsAffected != 1))
+        {
+            await ExecuteAsync(connection, transaction, "ROLLBACK TO SAVEPOINT insert_batch", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        foreach (var (roomId, last) in lastIds)
+        {
+            _lastIds[roomId] = last;
+        }
+
+        return [.. messages.Select(message => new PostResult(message, Created: true))];
+    }
+
+    private async Task<PostResult[]> InsertOneByOneAsync(
+        DbConnection connection, DbTransaction transaction, List<PendingAppend> batch, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    {
+        var results = new PostResult[batch.Count];
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = "INSERT INTO messages (room_id, seq, sender, text, client_message_id, created_at, reply_to, mentions) VALUES (@room, @seq, @sender, @text, @client, @created, @replyTo, @mentions) ON CONFLICT DO NOTHING";
-        var room = insert.AddParameter("room", null);
-        var seq = insert.AddParameter("seq", null);
-        var sender = insert.AddParameter("sender", null);
-        var text = insert.AddParameter("text", null);
-        var client = insert.AddParameter("client", null);
-        var created = insert.AddParameter("created", null);
-        var replyTo = insert.AddParameter("replyTo", null);
-        var mentions = insert.AddParameter("mentions", null);
-        var timestamp = UnixTime.Now(_time);
+        insert.CommandText = InsertSql;
+        var parameters = InsertParameterNames.Select(name => insert.AddParameter(name, null)).ToArray();
         for (var i = 0; i < batch.Count; i++)
         {
             var append = batch[i];
@@ -255,16 +312,13 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
                     last = await LastIdAsync(connection, transaction, append.RoomId, cancellationToken).ConfigureAwait(false);
                 }
 
-                var message = new ChatMessage(last + 1, append.RoomId, append.Sender, append.Text, timestamp, append.ClientMessageId)
+                var message = NewMessage(append, last + 1, timestamp);
+                var values = InsertValues(append, message);
+                for (var p = 0; p < values.Length; p++)
                 {
-                    ReplyTo = append.ReplyTo,
-                    Mentions = append.Mentions,
-                };
-                (room.Value, seq.Value, sender.Value, text.Value) = (message.RoomId, message.Id, message.Sender, message.Text);
-                client.Value = (object?)message.ClientMessageId ?? DBNull.Value;
-                created.Value = UnixTime.ToMilliseconds(timestamp);
-                replyTo.Value = (object?)append.ReplyTo ?? DBNull.Value;
-                mentions.Value = MessageRows.Mentions(append.Mentions);
+                    parameters[p].Value = values[p];
+                }
+
                 if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
                 {
                     _lastIds[append.RoomId] = message.Id;
@@ -288,8 +342,36 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
             }
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return results;
+    }
+
+    private const string InsertSql =
+        "INSERT INTO messages (room_id, seq, sender, text, client_message_id, created_at, reply_to, mentions) VALUES (@room, @seq, @sender, @text, @client, @created, @replyTo, @mentions) ON CONFLICT DO NOTHING";
+
+    private static ChatMessage NewMessage(PendingAppend append, long id, DateTimeOffset timestamp) =>
+        new(id, append.RoomId, append.Sender, append.Text, timestamp, append.ClientMessageId) { ReplyTo = append.ReplyTo, Mentions = append.Mentions };
+
+    private static readonly string[] InsertParameterNames = ["room", "seq", "sender", "text", "client", "created", "replyTo", "mentions"];
+
+    // In the order of InsertParameterNames.
+    private static object[] InsertValues(PendingAppend append, ChatMessage message) =>
+    [
+        message.RoomId,
+        message.Id,
+        message.Sender,
+        message.Text,
+        (object?)message.ClientMessageId ?? DBNull.Value,
+        UnixTime.ToMilliseconds(message.Timestamp),
+        (object?)append.ReplyTo ?? DBNull.Value,
+        MessageRows.Mentions(append.Mentions),
+    ];
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<long> LastIdAsync(DbConnection connection, DbTransaction transaction, string roomId, CancellationToken cancellationToken)

@@ -4,13 +4,18 @@ namespace GrainChat.Silo.Persistence.Sql;
 
 public static class DbCommandExtensions
 {
-    public static DbParameter AddParameter(this DbCommand command, string name, object? value)
+    public static DbParameter AddParameter(this DbCommand command, string name, object? value) =>
+        Add(command.Parameters, command.CreateParameter(), name, value);
+
+    public static DbParameter AddParameter(this DbBatchCommand command, string name, object? value) =>
+        Add(command.Parameters, command.CreateParameter(), name, value);
+
+    private static DbParameter Add(DbParameterCollection parameters, DbParameter parameter, string name, object? value)
     {
-        var parameter = command.CreateParameter();
         // Named as the SQL writes it: SQLite otherwise tries each prefix (@, $, :) on every execution.
         parameter.ParameterName = name.StartsWith('@') ? name : "@" + name;
         parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
+        parameters.Add(parameter);
         return parameter;
     }
 }
