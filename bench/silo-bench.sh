@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Grain runtime benchmark: grain calls and durable state writes beside their raw floors.
+# Grain runtime and message log benchmark: grain calls, durable state writes and message-log appends beside their raw floors.
 # Usage: bench/silo-bench.sh [--quick] [--only calls|writes|messagelog]   (starts a throwaway PostgreSQL when one is installed)
 set -euo pipefail
 cd "$(dirname "$0")/.."

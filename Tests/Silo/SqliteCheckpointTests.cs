@@ -73,29 +73,25 @@ public sealed class SqliteCheckpointTests : IDisposable
     }
 
     private static Task CreateTableAsync(SqliteDialect dialect) =>
-        dialect.WriteAsync(async (connection, ct) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode = WAL; CREATE TABLE rows (id INTEGER PRIMARY KEY, body BLOB NOT NULL);";
-            return await command.ExecuteNonQueryAsync(ct);
-        }, CancellationToken.None);
+        ExecuteAsync(dialect, "PRAGMA journal_mode = WAL; CREATE TABLE rows (id INTEGER PRIMARY KEY, body BLOB NOT NULL);", body: null);
 
     private static Task InsertAsync(SqliteDialect dialect, byte[] body) =>
-        dialect.WriteAsync(async (connection, ct) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "INSERT INTO rows (body) VALUES (@body)";
-            command.AddParameter("body", body);
-            return await command.ExecuteNonQueryAsync(ct);
-        }, CancellationToken.None);
+        ExecuteAsync(dialect, "INSERT INTO rows (body) VALUES (@body)", body);
 
     // Rewriting one row logs as many pages as adding rows does, without leaving the whole amount in the database file.
     private static Task ReplaceFirstRowAsync(SqliteDialect dialect, byte[] body) =>
+        ExecuteAsync(dialect, "INSERT OR REPLACE INTO rows (id, body) VALUES (1, @body)", body);
+
+    private static Task ExecuteAsync(SqliteDialect dialect, string sql, byte[]? body) =>
         dialect.WriteAsync(async (connection, ct) =>
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = "INSERT OR REPLACE INTO rows (id, body) VALUES (1, @body)";
-            command.AddParameter("body", body);
+            command.CommandText = sql;
+            if (body is not null)
+            {
+                command.AddParameter("body", body);
+            }
+
             return await command.ExecuteNonQueryAsync(ct);
         }, CancellationToken.None);
 
