@@ -160,9 +160,13 @@ async function fanoutSweep(server, shape, label, tagBase, runCount = P.runs, sec
       deliveredPerSecond: pick((r) => r.deliveredPerSecond), p50Ms: pick((r) => r.latencyMs.p50), p99Ms: pick((r) => r.latencyMs.p99),
       maxMs: pick((r) => r.latencyMs.max), lost: pick((r) => r.lost), serverCpuPercent: pick((r) => r.serverCpuPercent),
       serverRssMb: pick((r) => r.serverRssBytes / 1048576), loadgenCpuPercent: pick((r) => r.loadgenCpuPercent),
+      loadgenEventLoopDelayP99Ms: pick((r) => r.loadgenEventLoopDelayMs?.p99),
+      sentToServerStampP99Ms: pick((r) => r.sentToServerStampMs?.p99), serverStampToReceivedP99Ms: pick((r) => r.serverStampToReceivedMs?.p99),
       cpuMicrosecondsPerDelivered: pick((r) => (r.received ? (r.serverCpuSeconds * 1e6) / r.received : null)), runs,
     };
-    console.log(`  ${label} ${server.kind} rate ${point.offeredSendRate}/s → delivered ${point.deliveredPerSecond.median.toFixed(0)}/s p99 ${point.p99Ms?.median?.toFixed(1)} ms lost ${point.lost.median}, ${point.cpuMicrosecondsPerDelivered?.median?.toFixed(1)} µs CPU per delivery`);
+    console.log(`  ${label} ${server.kind} rate ${point.offeredSendRate}/s → delivered ${point.deliveredPerSecond.median.toFixed(0)}/s p99 ${point.p99Ms?.median?.toFixed(1)} ms lost ${point.lost.median}, ${point.cpuMicrosecondsPerDelivered?.median?.toFixed(1)} µs CPU per delivery, ` +
+      `load generator ${point.loadgenCpuPercent.median.toFixed(0)} % CPU, its event loop late by p99 ${point.loadgenEventLoopDelayP99Ms?.median?.toFixed(1)} ms; ` +
+      `p99 sent → server's timestamp ${point.sentToServerStampP99Ms?.median?.toFixed(1)} ms, server's timestamp → received ${point.serverStampToReceivedP99Ms?.median?.toFixed(1)} ms`);
     points.push(point);
     if (point.p99Ms?.median > 1000 || point.lost.median > point.deliveredPerSecond.median * seconds) break; // far past saturation
   }
@@ -308,11 +312,20 @@ async function stages() {
     const load = scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: stagesRate, seconds: 20 });
     await sleep(3000);
     const writerBefore = await writer();
-    await sleep(12000);
+    // The thread pool's queue and threads, sampled through the 12 s: work waiting for a thread shows here.
+    const pool = { queue: [], threads: [] };
+    for (const until = Date.now() + 12000; Date.now() < until; await sleep(250)) {
+      const text = await (await fetch(`${server.url}/metrics`, auth)).text();
+      pool.queue.push(Number(/^dotnet_thread_pool_queue_length(?:_total)? \S+$/m.exec(text)?.[0].split(" ")[1] ?? NaN));
+      pool.threads.push(Number(/^dotnet_thread_pool_thread_count(?:_total)? \S+$/m.exec(text)?.[0].split(" ")[1] ?? NaN));
+    }
     const writerAfter = await writer();
     const grains = await (await fetch(`${server.url}/api/admin/grains`, auth)).json();
     const result = await load;
-    console.log(`end to end: delivered ${Math.round(result.deliveredPerSecond)}/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, server CPU ${result.serverCpuPercent.toFixed(0)} %`);
+    console.log(`end to end: delivered ${Math.round(result.deliveredPerSecond)}/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, server CPU ${result.serverCpuPercent.toFixed(0)} %, ` +
+      `load generator CPU ${result.loadgenCpuPercent.toFixed(0)} %, its event loop late by p99 ${result.loadgenEventLoopDelayMs.p99.toFixed(1)} ms, at most ${result.loadgenEventLoopDelayMs.max.toFixed(1)} ms`);
+    const split = (name, l) => `p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms`;
+    console.log(`  sent → stamped by the message log's batch: ${split("to", result.sentToServerStampMs)}; stamped → received: ${split("from", result.serverStampToReceivedMs)}`);
     const delta = (key) => (writerAfter[key] ?? 0) - (writerBefore[key] ?? 0);
     const mean = (name) => delta(`${name}_sum`) / Math.max(1, delta(`${name}_count`));
     const batches = delta("grainchat_silo_message_log_batch_size_count");
@@ -321,17 +334,26 @@ async function stages() {
     const slow = (name, ms) => delta(`${name}_count`) - delta(`${name}_bucket{le="${ms}"}`);
     console.log(`  batches whose write + commit took over 10 ms: ${slow("grainchat_silo_message_log_commit_duration", 10)}, over 50 ms: ${slow("grainchat_silo_message_log_commit_duration", 50)}; ` +
       `appends that waited over 10 ms: ${slow("grainchat_silo_message_log_queue_wait", 10)}, over 50 ms: ${slow("grainchat_silo_message_log_queue_wait", 50)}`);
+    const waits = (name) => `mean ${mean(name).toFixed(2)} ms, over 10 ms: ${slow(name, 10)}, over 50 ms: ${slow(name, 50)}`;
+    console.log(`  of which waiting for the write lock: ${waits("grainchat_silo_message_log_write_lock_wait")}`);
+    console.log(`  commit → the room's publish turn (scheduled turn wait, ${delta("grainchat_silo_scheduled_turn_wait_count")} turns): ${waits("grainchat_silo_scheduled_turn_wait")}`);
+    console.log(`  published → delivery to the hub begins (stream delivery wait, ${delta("grainchat_silo_stream_delivery_wait_count")} events): ${waits("grainchat_silo_stream_delivery_wait")}`);
+    const collections = Object.keys(writerAfter).filter((key) => key.startsWith("dotnet_gc_collections_total"))
+      .map((key) => `${/generation="(\w+)"/.exec(key)?.[1] ?? key} ${delta(key)}`).join(", ");
+    console.log(`  garbage collections (12 s): ${collections}; pause time ${(delta("dotnet_gc_pause_time_total") * 1000).toFixed(1)} ms in all`);
+    const sorted = (values) => [...values].sort((a, b) => a - b);
+    console.log(`  thread pool (every 250 ms): queue p50 ${sorted(pool.queue)[pool.queue.length >> 1]}, max ${Math.max(...pool.queue)}; threads ${Math.min(...pool.threads)}–${Math.max(...pool.threads)}`);
     for (const type of grains.grainTypes ?? grains) {
       for (const m of type.methods ?? []) console.log(`  ${type.grainType}.${m.method}: ${m.calls} calls, mean ${m.meanMilliseconds.toFixed(2)} ms, p99 ${m.p99Milliseconds.toFixed(2)} ms (last 1,024 calls)`);
     }
   } finally { await stopServer(server); }
 }
 
-/** The message log writer's histogram sums and counts from the Prometheus text of /metrics. */
+/** The send path's histograms (the message log writer's, the publish turn's and the stream's waits) and the GC counters from /metrics. */
 function parseWriterMetrics(text) {
   const values = {};
   for (const line of text.split("\n")) {
-    const match = /^(grainchat_silo_message_log_\w+_(?:sum|count|bucket(?:\{le="[^"]+"\})?)) (\S+)$/.exec(line);
+    const match = /^((?:grainchat_silo_(?:message_log_\w+|scheduled_turn_wait|stream_delivery_wait)_(?:sum|count|bucket(?:\{le="[^"]+"\})?))|dotnet_gc_(?:collections|pause_time)_total(?:\{[^}]*\})?) (\S+)$/.exec(line);
     if (match) values[match[1]] = Number(match[2]);
   }
   return values;

@@ -34,7 +34,10 @@ internal static class OperatorsServiceCollectionExtensions
     {
         app.MapDashboardEndpoints();
         app.MapOperatorApiEndpoints();
-        app.MapGet(PrometheusPath, (PrometheusExporter exporter) => TypedResults.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+
+        // Made with the app, not at the first scrape: its listener counts from start-up, as a counter's total must.
+        var exporter = app.ServiceProvider.GetRequiredService<PrometheusExporter>();
+        app.MapGet(PrometheusPath, () => TypedResults.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"))
             .WithTags("Operators")
             .RequireAuthorization(ChatClaims.AdminPolicy);
         return app;

@@ -8,13 +8,16 @@ using GrainChat.Silo.Telemetry;
 namespace GrainChat.Gateway.Operators;
 
 /// <summary>
-/// Renders the <c>GrainChat.Silo</c> and <c>GrainChat.Gateway</c> meters in the Prometheus text format
+/// Renders the <c>GrainChat.Silo</c>, <c>GrainChat.Gateway</c> and <c>System.Runtime</c> meters in the Prometheus text format
 /// (version 0.0.4). Instruments are aggregated by a <see cref="MeterListener"/>; per-call grain instruments are
 /// taken from <see cref="SiloStatistics"/>, which already aggregates them, so listening adds no per-call cost.
 /// </summary>
 internal sealed class PrometheusExporter : IDisposable
 {
-    private static readonly string[] Meters = [SiloMetrics.MeterName, ChatTraffic.MeterName];
+    // .NET's own meter: garbage collections and their pause time, the thread pool's queue — what a latency tail is read beside.
+    private const string RuntimeMeterName = "System.Runtime";
+
+    private static readonly string[] Meters = [SiloMetrics.MeterName, ChatTraffic.MeterName, RuntimeMeterName];
     private static readonly string[] PerCallInstruments =
         ["grainchat.silo.grain_calls", "grainchat.silo.grain_call_failures", "grainchat.silo.grain_call_duration"];
     private static readonly double[] BucketBounds = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
@@ -158,10 +161,13 @@ internal sealed class PrometheusExporter : IDisposable
             {
                 _count++;
                 _value = _observable ? value : _value + value;
-                var bucket = Array.FindIndex(BucketBounds, bound => value <= bound);
-                if (bucket >= 0)
+                for (var bucket = 0; bucket < BucketBounds.Length; bucket++)
                 {
-                    _buckets[bucket]++;
+                    if (value <= BucketBounds[bucket])
+                    {
+                        _buckets[bucket]++;
+                        break;
+                    }
                 }
             }
         }

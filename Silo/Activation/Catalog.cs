@@ -1,16 +1,19 @@
 using System.Collections.Concurrent;
 using GrainChat.Silo.Messaging;
+using GrainChat.Silo.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace GrainChat.Silo.Activation;
 
 /// <summary>The directory of this process's activations: at most one per grain id (Orleans: <c>Catalog</c>).</summary>
-internal sealed partial class Catalog(IServiceProvider services, ILogger<Catalog> logger)
+internal sealed partial class Catalog(IServiceProvider services, SiloMetrics metrics, ILogger<Catalog> logger)
 {
     private readonly ConcurrentDictionary<GrainId, GrainActivation> _activations = new();
     private volatile bool _stopping;
 
     public int Count => _activations.Count;
+
+    public SiloMetrics Metrics => metrics;
 
     public IEnumerable<GrainActivation> Activations => _activations.Values;
 

@@ -243,7 +243,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
     bool IGrainContext.ScheduleTurn(Func<Task> turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        return TryEnqueue(new ScheduledTurnWorkItem(turn));
+        return TryEnqueue(new ScheduledTurnWorkItem(turn, _catalog.Metrics));
     }
 
     public IGrainTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)

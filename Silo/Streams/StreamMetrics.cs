@@ -9,6 +9,7 @@ internal sealed class StreamMetrics
     private readonly Counter<long> _published;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _failed;
+    private readonly Histogram<double> _deliveryWait;
     private long _subscriptions;
     private long _droppedTotal;
 
@@ -17,6 +18,8 @@ internal sealed class StreamMetrics
         _published = metrics.Meter.CreateCounter<long>("grainchat.silo.stream_events_published", "{event}");
         _dropped = metrics.Meter.CreateCounter<long>("grainchat.silo.stream_events_dropped", "{event}", "Events dropped for a subscriber whose queue was full");
         _failed = metrics.Meter.CreateCounter<long>("grainchat.silo.stream_delivery_failures", "{event}", "Events whose subscriber threw");
+        _deliveryWait = metrics.Meter.CreateHistogram<double>(
+            "grainchat.silo.stream_delivery_wait", "ms", "Time an event waited in a subscriber's queue before its delivery began");
         metrics.Meter.CreateObservableUpDownCounter("grainchat.silo.stream_subscriptions", () => Interlocked.Read(ref _subscriptions), "{subscription}");
     }
 
@@ -33,6 +36,10 @@ internal sealed class StreamMetrics
     }
 
     public void Failed() => _failed.Add(1);
+
+    public bool DeliveryWaitEnabled => _deliveryWait.Enabled;
+
+    public void Waited(TimeSpan wait) => _deliveryWait.Record(wait.TotalMilliseconds);
 
     public void Subscribed() => Interlocked.Increment(ref _subscriptions);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using GrainChat.Runtime.Streams;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,7 @@ internal sealed partial class StreamSubscription<T> : StreamSubscriptionHandle<T
     private readonly InProcessStream<T> _stream;
     private readonly IAsyncObserver<T> _observer;
     private readonly InProcessStreamProvider _provider;
-    private readonly Channel<(T Item, StreamSequenceToken Token)> _queue;
+    private readonly Channel<(T Item, StreamSequenceToken Token, long Enqueued)> _queue;
     private readonly Task _delivery;
     private volatile bool _unsubscribed;
 
@@ -21,7 +22,7 @@ internal sealed partial class StreamSubscription<T> : StreamSubscriptionHandle<T
         _stream = stream;
         _observer = observer;
         _provider = provider;
-        _queue = Channel.CreateBounded<(T, StreamSequenceToken)>(new BoundedChannelOptions(provider.QueueCapacity)
+        _queue = Channel.CreateBounded<(T, StreamSequenceToken, long)>(new BoundedChannelOptions(provider.QueueCapacity)
         {
             SingleReader = true,
             SingleWriter = false,
@@ -36,7 +37,8 @@ internal sealed partial class StreamSubscription<T> : StreamSubscriptionHandle<T
 
     public void Enqueue(T item, StreamSequenceToken token)
     {
-        if (!_queue.Writer.TryWrite((item, token)) && !_unsubscribed)
+        var enqueued = _provider.Metrics.DeliveryWaitEnabled ? Stopwatch.GetTimestamp() : 0;
+        if (!_queue.Writer.TryWrite((item, token, enqueued)) && !_unsubscribed)
         {
             _provider.Metrics.Dropped();
             LogDropped(_provider.Logger, StreamId, token.SequenceNumber, _provider.QueueCapacity);
@@ -64,11 +66,16 @@ internal sealed partial class StreamSubscription<T> : StreamSubscriptionHandle<T
     private async Task DeliverAsync()
     {
         CurrentDelivery.Value = this;
-        await foreach (var (item, token) in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var (item, token, enqueued) in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             if (_unsubscribed)
             {
                 break;
+            }
+
+            if (enqueued != 0)
+            {
+                _provider.Metrics.Waited(Stopwatch.GetElapsedTime(enqueued));
             }
 
             try

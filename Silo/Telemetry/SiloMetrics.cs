@@ -17,6 +17,7 @@ public sealed class SiloMetrics : IDisposable
     private readonly Counter<long> _calls;
     private readonly Counter<long> _failures;
     private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _scheduledTurnWait;
 
     public SiloMetrics(IMeterFactory meterFactory)
     {
@@ -24,6 +25,8 @@ public sealed class SiloMetrics : IDisposable
         _calls = _meter.CreateCounter<long>("grainchat.silo.grain_calls", "{call}", "Grain calls answered, by grain type and method");
         _failures = _meter.CreateCounter<long>("grainchat.silo.grain_call_failures", "{call}", "Grain calls answered with an exception or timeout");
         _duration = _meter.CreateHistogram<double>("grainchat.silo.grain_call_duration", "ms", "Time from call to answer, queueing included");
+        _scheduledTurnWait = _meter.CreateHistogram<double>(
+            "grainchat.silo.scheduled_turn_wait", "ms", "Time from a grain scheduling a turn of its own to the turn's start");
     }
 
     internal Meter Meter => _meter;
@@ -36,6 +39,11 @@ public sealed class SiloMetrics : IDisposable
 
     public IReadOnlyList<MethodStatisticsSnapshot> SnapshotMethods() =>
         _methods.Values.Select(m => m.Snapshot()).Where(s => s.Calls > 0).OrderBy(s => s.GrainType, StringComparer.Ordinal).ThenBy(s => s.Method, StringComparer.Ordinal).ToArray();
+
+    /// <summary>Whether anyone listens to the scheduled turns' wait (the start time is then taken when one is scheduled).</summary>
+    internal bool ScheduledTurnWaitEnabled => _scheduledTurnWait.Enabled;
+
+    internal void RecordScheduledTurnWait(TimeSpan wait) => _scheduledTurnWait.Record(wait.TotalMilliseconds);
 
     public void Dispose() => _meter.Dispose();
 

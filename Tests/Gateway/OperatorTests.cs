@@ -283,6 +283,23 @@ public sealed partial class OperatorTests(GatewayFactory gateway) : IClassFixtur
         Assert.Contains("# TYPE grainchat_silo_grain_call_duration_milliseconds summary", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Metrics_export_the_delivery_paths_waits_and_the_runtimes_own_counters()
+    {
+        await using var admin = await Admin();
+        var roomId = await admin.CreateRoomAsync();
+        await admin.ConnectFollowingAsync();
+        await admin.PostAsync(roomId, "timed on its way");
+        await admin.WaitForEventAsync("MessageReceived", e => e.GetProperty("text").GetString() == "timed on its way");
+
+        var text = await admin.Http.GetStringAsync("/metrics");
+
+        Assert.Matches(@"(?m)^grainchat_silo_message_log_write_lock_wait_count [1-9]", text);
+        Assert.Matches(@"(?m)^grainchat_silo_scheduled_turn_wait_count [1-9]", text);
+        Assert.Matches(@"(?m)^grainchat_silo_stream_delivery_wait_count [1-9]", text);
+        Assert.Matches(@"(?m)^dotnet_thread_pool_thread_count(_total)? [1-9]", text);
+    }
+
     [GeneratedRegex("""^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? -?[0-9.e+]+|[a-zA-Z_:][a-zA-Z0-9_:]*\{.*\} \+?Inf)$""")]
     private static partial Regex PrometheusLine();
 

@@ -9,7 +9,7 @@ const TICKS = 100; // Linux clock ticks per second for /proc/<pid>/stat
 
 class Workers {
   constructor(count) {
-    this.workers = Array.from({ length: count }, () => fork(path.join(__dirname, "worker.js")));
+    this.workers = Array.from({ length: count }, () => fork(path.join(__dirname, "worker.js"), [], { execArgv: (process.env.LOADGEN_NODE_FLAGS ?? "").split(" ").filter(Boolean) }));
     this.nextId = 0;
     this.waiting = new Map();
     for (const w of this.workers) {
@@ -87,6 +87,9 @@ exports.fanout = ({ kind, url, pid, pids, specs, workers, ratePerSender, seconds
       serverCpuSecondsByProcess: afterEach.map((s, i) => s.cpuSeconds - beforeEach[i].cpuSeconds),
       serverRssBytes: peakRss,
       loadgenCpuPercent: (100 * results.reduce((a, r) => a + r.cpuSeconds, 0)) / elapsed / os.cpus().length,
+      sentToServerStampMs: summarize(results.flatMap((r) => r.toServer ?? [])),
+      serverStampToReceivedMs: summarize(results.flatMap((r) => r.fromServer ?? [])),
+      loadgenEventLoopDelayMs: { p99: Math.max(...results.map((r) => r.eventLoopDelayMs.p99)), max: Math.max(...results.map((r) => r.eventLoopDelayMs.max)) },
     };
   });
 

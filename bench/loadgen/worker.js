@@ -1,6 +1,6 @@
 // A load-generator worker process: opens its share of connections and runs one phase at a time for the coordinator.
 "use strict";
-const { performance } = require("node:perf_hooks");
+const { performance, monitorEventLoopDelay } = require("node:perf_hooks");
 const { connect } = require("./clients");
 
 const now = () => performance.timeOrigin + performance.now();
@@ -8,6 +8,9 @@ const MAX_SAMPLES = 200000;
 let connections = [];
 let received = 0;
 let samples = [];
+// The same messages' latency split at the server's own timestamp (same machine, same clock): sent → stamped, stamped → received.
+let toServer = [];
+let fromServer = [];
 let seen = 0;
 let typingReceived = 0;
 
@@ -15,10 +18,14 @@ function record(message) {
   received++;
   const sentAt = Number(String(message.text).split("|", 1)[0]);
   if (!Number.isFinite(sentAt)) return;
-  const latency = now() - sentAt;
+  const receivedAt = now();
+  const latency = receivedAt - sentAt;
+  const stampedAt = Date.parse(message.timestamp);
   seen++;
-  if (samples.length < MAX_SAMPLES) samples.push(latency);
-  else { const i = Math.floor(Math.random() * seen); if (i < MAX_SAMPLES) samples[i] = latency; }
+  const i = samples.length < MAX_SAMPLES ? samples.length : Math.floor(Math.random() * seen);
+  if (i >= MAX_SAMPLES) return;
+  samples[i] = latency;
+  if (Number.isFinite(stampedAt)) { toServer[i] = stampedAt - sentAt; fromServer[i] = receivedAt - stampedAt; }
 }
 
 async function open({ kind, url, specs, listen }) {
@@ -41,9 +48,12 @@ async function open({ kind, url, specs, listen }) {
 // Every sender sends at `ratePerSender` messages/s for `seconds`, then receivers get `drainSeconds` to catch up.
 // With `typingPerSecond`, every sender also says it is typing at that rate (GrainChat's Typing).
 async function fanout({ ratePerSender, seconds, drainSeconds, typingPerSecond = 0 }) {
-  received = 0; samples = []; seen = 0; typingReceived = 0;
+  received = 0; samples = []; toServer = []; fromServer = []; seen = 0; typingReceived = 0;
   const senders = connections.filter((c) => c.sender);
   const cpuBefore = process.cpuUsage();
+  // How late this process's own event loop ran: a receive handled late adds that delay to the measured latency.
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   let sent = 0; let failed = 0; let typingSent = 0; const pending = [];
   const start = now();
   const paced = (rate, act) => Promise.all(senders.map(async (c, index) => {
@@ -62,8 +72,10 @@ async function fanout({ ratePerSender, seconds, drainSeconds, typingPerSecond = 
   ]);
   await Promise.all(pending);
   await new Promise((r) => setTimeout(r, drainSeconds * 1000));
+  loopDelay.disable();
   const cpu = process.cpuUsage(cpuBefore);
-  return { sent, failed, received, typingSent, typingReceived, samples, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  const eventLoopDelayMs = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
+  return { sent, failed, received, typingSent, typingReceived, samples, toServer: toServer.filter(Number.isFinite), fromServer: fromServer.filter(Number.isFinite), eventLoopDelayMs, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 // Closed loop: each sender keeps `inFlight` sends outstanding, sending again as each is acknowledged.

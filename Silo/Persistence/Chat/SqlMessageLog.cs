@@ -194,7 +194,14 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         PostResult[] results;
         try
         {
-            results = await _dialect.WriteAsync((connection, ct) => WriteBatchAsync(connection, appends, ct), CancellationToken.None).ConfigureAwait(false);
+            var asked = Stopwatch.GetTimestamp();
+            results = await _dialect.WriteAsync(
+                (connection, ct) =>
+                {
+                    _metrics.HadWriteLock(Stopwatch.GetElapsedTime(asked));
+                    return WriteBatchAsync(connection, appends, ct);
+                },
+                CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
