@@ -17,7 +17,13 @@ internal sealed class ChatHubFilter : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        var size = invocationContext.HubMethodArguments.Sum(ArgumentSize);
+        var arguments = invocationContext.HubMethodArguments;
+        long size = 0;
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            size += ArgumentSize(arguments[i]);
+        }
+
         if (size > ChatLimits.HubFrameMaxBytes)
         {
             throw new HubException($"The invocation carries {size} bytes; the limit is {ChatLimits.HubFrameMaxBytes} bytes ({ChatLimits.HubFrameMaxBytes / 1024} KB).");

@@ -14,25 +14,30 @@ internal sealed class LiveSessionHubFilter(ConnectionRegistry connections, IGrai
 {
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(5);
 
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         if (connections.Find(invocationContext.Context.ConnectionId) is not { } connection || connection.IsRevoked)
         {
             throw Ended();
         }
 
+        // Answered recently: straight through, without a state machine of this filter's own on every invocation.
         var now = time.GetTimestamp();
-        if (time.GetElapsedTime(connection.SessionCheckedAt, now) > RecheckAfter)
-        {
-            if (!await grains.GetUserGrain(connection.Username).IsSessionActiveAsync(connection.SessionId))
-            {
-                connection.Revoke();
-                throw Ended();
-            }
+        return time.GetElapsedTime(connection.SessionCheckedAt, now) > RecheckAfter
+            ? RecheckThenInvokeAsync(connection, now, invocationContext, next)
+            : next(invocationContext);
+    }
 
-            connection.SessionCheckedAt = now;
+    private async ValueTask<object?> RecheckThenInvokeAsync(
+        ChatConnection connection, long now, HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        if (!await grains.GetUserGrain(connection.Username).IsSessionActiveAsync(connection.SessionId))
+        {
+            connection.Revoke();
+            throw Ended();
         }
 
+        connection.SessionCheckedAt = now;
         return await next(invocationContext);
     }
 

@@ -397,9 +397,20 @@ public sealed partial class RoomGrain(
 
     private string[] Without(string username) => room.State.Members.Where(m => !ChatKeys.SameUser(m, username)).ToArray();
 
-    private bool IsMember(string username) =>
-        room.State.Members.Any(m => ChatKeys.SameUser(m, username))
-        || (room.State.Robot is { } robot && string.Equals(username, LobbyLimits.RobotSender(robot), StringComparison.Ordinal));
+    // Every post asks this: a plain loop, without a closure and an enumerator per call.
+    private bool IsMember(string username)
+    {
+        var members = room.State.Members;
+        for (var i = 0; i < members.Count; i++)
+        {
+            if (ChatKeys.SameUser(members[i], username))
+            {
+                return true;
+            }
+        }
+
+        return room.State.Robot is { } robot && string.Equals(username, LobbyLimits.RobotSender(robot), StringComparison.Ordinal);
+    }
 
     private void EnsureExists()
     {

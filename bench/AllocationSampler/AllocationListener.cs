@@ -7,13 +7,15 @@ namespace GrainChat.Bench.Allocations;
 
 /// <summary>
 /// Listens to the runtime's own GC events in process: an allocation tick about every 100 KB allocated (naming the type
-/// of the object that crossed the mark — a sample proportional to bytes), and each collection's promoted bytes. The
-/// report (top types by sampled bytes, collections, bytes promoted per collection) is rewritten every 5 s, so a
+/// of the object that crossed the mark — a sample proportional to bytes), each collection's promoted bytes, and each
+/// pause split into its phases (stopping the threads, the collection itself, restarting them). The report (top types
+/// by sampled bytes, collections, bytes promoted per collection, the last pauses) is rewritten every 5 s, so a
 /// process that is killed still leaves the last one.
 /// </summary>
 internal sealed class AllocationListener : EventListener
 {
     private const EventKeywords GcKeyword = (EventKeywords)0x1;
+    private const int PausesKept = 60;
     private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<string, long> _bytesByType = new(StringComparer.Ordinal);
@@ -21,6 +23,8 @@ internal sealed class AllocationListener : EventListener
     private long _sampledBytes;
     private long _collections;
     private long _promotedBytes;
+    private readonly Queue<GcPause> _pauses = new();
+    private GcPause _current = new();
     private Timer? _timer;
 
     private AllocationListener(string file) => _file = file;
@@ -54,6 +58,49 @@ internal sealed class AllocationListener : EventListener
             Interlocked.Add(ref _promotedBytes, Convert.ToInt64(Payload(e, "TotalPromotedSize0") ?? 0UL, CultureInfo.InvariantCulture)
                 + Convert.ToInt64(Payload(e, "TotalPromotedSize1") ?? 0UL, CultureInfo.InvariantCulture));
         }
+        else if (e.EventName is { } phase)
+        {
+            RecordPhase(phase, e);
+        }
+    }
+
+    // A pause: SuspendEEBegin … SuspendEEEnd (every managed thread brought to a safe point), GCStart … GCEnd (the
+    // collection), RestartEEBegin … RestartEEEnd (the threads let go). Events arrive in order on one dispatch thread.
+    private void RecordPhase(string phase, EventWrittenEventArgs e)
+    {
+        var at = e.TimeStamp;
+        if (phase.StartsWith("GCSuspendEEBegin", StringComparison.Ordinal))
+        {
+            _current = new GcPause { SuspendBegin = at };
+        }
+        else if (phase.StartsWith("GCSuspendEEEnd", StringComparison.Ordinal))
+        {
+            _current.SuspendEnd = at;
+        }
+        else if (phase.StartsWith("GCStart", StringComparison.Ordinal))
+        {
+            _current.GcStart = at;
+            _current.Generation = Convert.ToInt32(Payload(e, "Depth") ?? -1, CultureInfo.InvariantCulture);
+        }
+        else if (phase.StartsWith("GCEnd", StringComparison.Ordinal))
+        {
+            _current.GcEnd = at;
+        }
+        else if (phase.StartsWith("GCRestartEEEnd", StringComparison.Ordinal) && _current.SuspendBegin != default)
+        {
+            _current.RestartEnd = at;
+            lock (_pauses)
+            {
+                if (_pauses.Count == PausesKept)
+                {
+                    _pauses.Dequeue();
+                }
+
+                _pauses.Enqueue(_current);
+            }
+
+            _current = new GcPause();
+        }
     }
 
     private static object? Payload(EventWrittenEventArgs e, string name)
@@ -74,6 +121,33 @@ internal sealed class AllocationListener : EventListener
             report.AppendLine(CultureInfo.InvariantCulture, $"{100.0 * bytes / total,5:F1}% {bytes,14:N0}  {type}");
         }
 
+        report.AppendLine("last pauses (ms): generation, stopping the threads, collecting, restarting, whole pause");
+        lock (_pauses)
+        {
+            foreach (var pause in _pauses)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture,
+                    $"gen{pause.Generation}  {Ms(pause.SuspendBegin, pause.SuspendEnd),7:F2}  {Ms(pause.GcStart, pause.GcEnd),7:F2}  {Ms(pause.GcEnd, pause.RestartEnd),7:F2}  {Ms(pause.SuspendBegin, pause.RestartEnd),7:F2}");
+            }
+        }
+
         File.WriteAllText(_file, report.ToString());
+    }
+
+    private static double Ms(DateTime from, DateTime to) => from == default || to == default ? double.NaN : (to - from).TotalMilliseconds;
+
+    private sealed class GcPause
+    {
+        public DateTime SuspendBegin { get; set; }
+
+        public DateTime SuspendEnd { get; set; }
+
+        public DateTime GcStart { get; set; }
+
+        public DateTime GcEnd { get; set; }
+
+        public DateTime RestartEnd { get; set; }
+
+        public int Generation { get; set; } = -1;
     }
 }
