@@ -324,8 +324,8 @@ async function stages() {
     const result = await load;
     console.log(`end to end: delivered ${Math.round(result.deliveredPerSecond)}/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, server CPU ${result.serverCpuPercent.toFixed(0)} %, ` +
       `load generator CPU ${result.loadgenCpuPercent.toFixed(0)} %, its event loop late by p99 ${result.loadgenEventLoopDelayMs.p99.toFixed(1)} ms, at most ${result.loadgenEventLoopDelayMs.max.toFixed(1)} ms`);
-    const split = (name, l) => `p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms`;
-    console.log(`  sent → stamped by the message log's batch: ${split("to", result.sentToServerStampMs)}; stamped → received: ${split("from", result.serverStampToReceivedMs)}`);
+    const split = (l) => `p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms`;
+    console.log(`  sent → stamped by the message log's batch: ${split(result.sentToServerStampMs)}; stamped → received: ${split(result.serverStampToReceivedMs)}`);
     const delta = (key) => (writerAfter[key] ?? 0) - (writerBefore[key] ?? 0);
     const mean = (name) => delta(`${name}_sum`) / Math.max(1, delta(`${name}_count`));
     const batches = delta("grainchat_silo_message_log_batch_size_count");

@@ -25,7 +25,9 @@ function record(message) {
   const i = samples.length < MAX_SAMPLES ? samples.length : Math.floor(Math.random() * seen);
   if (i >= MAX_SAMPLES) return;
   samples[i] = latency;
-  if (Number.isFinite(stampedAt)) { toServer[i] = stampedAt - sentAt; fromServer[i] = receivedAt - stampedAt; }
+  // A sample replaced without a stamp must not keep the split of the one it replaced.
+  toServer[i] = Number.isFinite(stampedAt) ? stampedAt - sentAt : NaN;
+  fromServer[i] = Number.isFinite(stampedAt) ? receivedAt - stampedAt : NaN;
 }
 
 async function open({ kind, url, specs, listen }) {
