@@ -28,6 +28,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
     private readonly SqliteSearchIndexer _searchIndexer;
     private readonly MessageLogMetrics _metrics;
     private readonly ILogger<SqlMessageLog> _logger;
+    private readonly SqliteMessageLogSession? _sqlite;
     private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
 
     // Only the writer touches this: the last id it knows per room (reloaded when another node got there first).
@@ -41,7 +42,8 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         _time = time;
         _searchIndexer = searchIndexer;
         _logger = logger;
-        _writer = dialect is SqliteDialect ? WriteOnOwnThread() : Task.Run(WriteLoopAsync);
+        _sqlite = dialect is SqliteDialect sqlite ? new SqliteMessageLogSession(sqlite, metrics) : null;
+        _writer = _sqlite is not null ? WriteOnOwnThread() : Task.Run(WriteLoopAsync);
     }
 
     public Task<PostResult> AppendAsync(
@@ -97,7 +99,14 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
     public async ValueTask DisposeAsync()
     {
         _pending.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
+        try
+        {
+            await _writer.ConfigureAwait(false);
+        }
+        finally
+        {
+            _sqlite?.Dispose();
+        }
     }
 
     private async Task WriteLoopAsync()
@@ -194,14 +203,21 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         PostResult[] results;
         try
         {
-            var asked = Stopwatch.GetTimestamp();
-            results = await _dialect.WriteAsync(
-                (connection, ct) =>
-                {
-                    _metrics.HadWriteLock(Stopwatch.GetElapsedTime(asked));
-                    return WriteBatchAsync(connection, appends, ct);
-                },
-                CancellationToken.None).ConfigureAwait(false);
+            if (_sqlite is not null)
+            {
+                results = await _sqlite.InTransactionAsync(statements => InsertOneByOneAsync(statements, appends, UnixTime.Now(_time))).ConfigureAwait(false);
+            }
+            else
+            {
+                var asked = Stopwatch.GetTimestamp();
+                results = await _dialect.WriteAsync(
+                    (connection, ct) =>
+                    {
+                        _metrics.HadWriteLock(Stopwatch.GetElapsedTime(asked));
+                        return WriteBatchAsync(connection, appends, ct);
+                    },
+                    CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (Exception exception)
         {
@@ -239,11 +255,12 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
     private async Task<PostResult[]> WriteBatchAsync(DbConnection connection, List<PendingAppend> batch, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var statements = new AdoMessageLogStatements(connection, transaction);
         var timestamp = UnixTime.Now(_time);
         var results = batch.Count > 1 && connection.CanCreateBatch
-            ? await TryInsertInOneRoundTripAsync(connection, transaction, batch, timestamp, cancellationToken).ConfigureAwait(false)
+            ? await TryInsertInOneRoundTripAsync(connection, transaction, statements, batch, timestamp, cancellationToken).ConfigureAwait(false)
             : null;
-        results ??= await InsertOneByOneAsync(connection, transaction, batch, timestamp, cancellationToken).ConfigureAwait(false);
+        results ??= await InsertOneByOneAsync(statements, batch, timestamp).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return results;
     }
@@ -254,7 +271,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
     /// after taking the whole attempt back: the rows then go one by one, which answers both cases.
     /// </summary>
     private async Task<PostResult[]?> TryInsertInOneRoundTripAsync(
-        DbConnection connection, DbTransaction transaction, List<PendingAppend> batch, DateTimeOffset timestamp, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, IMessageLogStatements statements, List<PendingAppend> batch, DateTimeOffset timestamp, CancellationToken cancellationToken)
     {
         var lastIds = new Dictionary<string, long>(StringComparer.Ordinal);
         var messages = new ChatMessage[batch.Count];
@@ -263,7 +280,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
             var append = batch[i];
             if (!lastIds.TryGetValue(append.RoomId, out var last) && !_lastIds.TryGetValue(append.RoomId, out last))
             {
-                last = await LastIdAsync(connection, transaction, append.RoomId, cancellationToken).ConfigureAwait(false);
+                last = await statements.LastIdAsync(append.RoomId).ConfigureAwait(false);
             }
 
             lastIds[append.RoomId] = last + 1;
@@ -276,11 +293,11 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         for (var i = 0; i < batch.Count; i++)
         {
             var insert = inserts.CreateBatchCommand();
-            insert.CommandText = InsertSql;
-            var values = InsertValues(batch[i], messages[i]);
+            insert.CommandText = MessageInsert.Sql;
+            var values = MessageInsert.Values(messages[i]);
             for (var p = 0; p < values.Length; p++)
             {
-                insert.AddParameter(InsertParameterNames[p], values[p]);
+                insert.AddParameter(MessageInsert.ParameterNames[p], values[p]);
             }
 
             inserts.BatchCommands.Add(insert);
@@ -301,14 +318,9 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         return [.. messages.Select(message => new PostResult(message, Created: true))];
     }
 
-    private async Task<PostResult[]> InsertOneByOneAsync(
-        DbConnection connection, DbTransaction transaction, List<PendingAppend> batch, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    private async Task<PostResult[]> InsertOneByOneAsync(IMessageLogStatements statements, List<PendingAppend> batch, DateTimeOffset timestamp)
     {
         var results = new PostResult[batch.Count];
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = InsertSql;
-        var parameters = InsertParameterNames.Select(name => insert.AddParameter(name, null)).ToArray();
         for (var i = 0; i < batch.Count; i++)
         {
             var append = batch[i];
@@ -316,17 +328,11 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
             {
                 if (!_lastIds.TryGetValue(append.RoomId, out var last))
                 {
-                    last = await LastIdAsync(connection, transaction, append.RoomId, cancellationToken).ConfigureAwait(false);
+                    last = await statements.LastIdAsync(append.RoomId).ConfigureAwait(false);
                 }
 
                 var message = NewMessage(append, last + 1, timestamp);
-                var values = InsertValues(append, message);
-                for (var p = 0; p < values.Length; p++)
-                {
-                    parameters[p].Value = values[p];
-                }
-
-                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+                if (await statements.TryInsertAsync(message).ConfigureAwait(false))
                 {
                     _lastIds[append.RoomId] = message.Id;
                     results[i] = new PostResult(message, Created: true);
@@ -335,7 +341,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
 
                 // Not inserted: a repeat of a clientMessageId (answer with the stored one), or another node took the id.
                 if (append.ClientMessageId is not null
-                    && await FindAsync(connection, transaction, append.RoomId, append.Sender, append.ClientMessageId, cancellationToken).ConfigureAwait(false) is { } stored)
+                    && await statements.FindAsync(append.RoomId, append.Sender, append.ClientMessageId).ConfigureAwait(false) is { } stored)
                 {
                     results[i] = new PostResult(stored, Created: false);
                     break;
@@ -352,26 +358,8 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         return results;
     }
 
-    private const string InsertSql =
-        "INSERT INTO messages (room_id, seq, sender, text, client_message_id, created_at, reply_to, mentions) VALUES (@room, @seq, @sender, @text, @client, @created, @replyTo, @mentions) ON CONFLICT DO NOTHING";
-
     private static ChatMessage NewMessage(PendingAppend append, long id, DateTimeOffset timestamp) =>
         new(id, append.RoomId, append.Sender, append.Text, timestamp, append.ClientMessageId) { ReplyTo = append.ReplyTo, Mentions = append.Mentions };
-
-    private static readonly string[] InsertParameterNames = ["room", "seq", "sender", "text", "client", "created", "replyTo", "mentions"];
-
-    // In the order of InsertParameterNames.
-    private static object[] InsertValues(PendingAppend append, ChatMessage message) =>
-    [
-        message.RoomId,
-        message.Id,
-        message.Sender,
-        message.Text,
-        (object?)message.ClientMessageId ?? DBNull.Value,
-        UnixTime.ToMilliseconds(message.Timestamp),
-        (object?)append.ReplyTo ?? DBNull.Value,
-        MessageRows.Mentions(append.Mentions),
-    ];
 
     private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
     {
@@ -379,27 +367,6 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         command.Transaction = transaction;
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<long> LastIdAsync(DbConnection connection, DbTransaction transaction, string roomId, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = @room";
-        command.AddParameter("room", roomId);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<ChatMessage?> FindAsync(DbConnection connection, DbTransaction? transaction, string roomId, string sender, string clientMessageId, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"SELECT {MessageRows.Columns} FROM messages WHERE room_id = @room AND sender = @sender AND client_message_id = @client";
-        command.AddParameter("room", roomId);
-        command.AddParameter("sender", sender);
-        command.AddParameter("client", clientMessageId);
-        var found = await MessageRows.ReadAsync(command, cancellationToken).ConfigureAwait(false);
-        return found.Count == 0 ? null : found[0];
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing a batch of {Count} messages failed; a row the database refused is retried alone, any other failure goes to every sender")]

@@ -33,6 +33,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly SqlDialect _dialect;
+    private readonly SqliteWriteSession<IndexStatements>? _session;
     private readonly ILogger<SqliteSearchIndexer> _logger;
     private readonly Channel<MessageKey> _queue = Channel.CreateUnbounded<MessageKey>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _hurry = new(0);
@@ -47,10 +48,11 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     public SqliteSearchIndexer(SqlDialect dialect, ILogger<SqliteSearchIndexer> logger)
     {
         _dialect = dialect;
+        _session = dialect is SqliteDialect sqlite ? new SqliteWriteSession<IndexStatements>(sqlite, session => new IndexStatements(session)) : null;
         _logger = logger;
     }
 
-    private bool IsActive => _dialect is SqliteDialect;
+    private bool IsActive => _session is not null;
 
     /// <summary>Queues a committed message for indexing (in commit order).</summary>
     public void Enqueue(string roomId, long id)
@@ -99,8 +101,12 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
             await _loop.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        // Not disposed: a loop still retrying after the wait above reads its token.
+        // Not disposed: a loop still retrying after the wait above reads its token, and may still use the session.
         _stopping.Cancel();
+        if (_loop is null || _loop.IsCompleted)
+        {
+            _session?.Dispose();
+        }
     }
 
     // Started on first use, which is after the schema migrations ran.
@@ -151,7 +157,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     {
         foreach (var chunk in keys.Chunk(TransactionSize))
         {
-            await RetryingAsync(() => _dialect.WriteAsync((connection, ct) => IndexAsync(connection, chunk, ct), _stopping.Token)).ConfigureAwait(false);
+            await RetryingAsync(() => _session!.InTransactionAsync(statements => Task.FromResult(statements.Index(chunk)), cancellationToken: _stopping.Token)).ConfigureAwait(false);
         }
     }
 
@@ -216,50 +222,62 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         return keys;
     }
 
-    private static async Task<int> IndexAsync(DbConnection connection, IReadOnlyList<MessageKey> keys, CancellationToken cancellationToken)
+    /// <summary>The indexer's statements, compiled once on the connection its session keeps.</summary>
+    private sealed class IndexStatements : IDisposable
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var read = Command(connection, transaction, """
-            SELECT text FROM messages m
-            WHERE room_id = @room AND seq = @id AND deleted = 0
-              AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.room_id = m.room_id AND s.seq = m.seq)
-            """);
-        var readRoom = read.AddParameter("room", null);
-        var readId = read.AddParameter("id", null);
+        private readonly SqliteStatement _read;
+        private readonly (int Room, int Id) _readAt;
+        private readonly SqliteStatement _index;
+        private readonly int _indexTextAt;
+        private readonly SqliteStatement _map;
+        private readonly (int Room, int Id) _mapAt;
 
-        // One-row VALUES inserts: an INSERT … SELECT into FTS5 would open a statement savepoint, which flushes a segment.
-        await using var index = Command(connection, transaction, "INSERT INTO messages_fts (text) VALUES (@text)");
-        var text = index.AddParameter("text", null);
-        await using var map = Command(connection, transaction, "INSERT INTO message_search (room_id, seq, fts_id) VALUES (@room, @id, last_insert_rowid())");
-        var mapRoom = map.AddParameter("room", null);
-        var mapId = map.AddParameter("id", null);
-
-        var indexed = 0;
-        foreach (var key in keys)
+        public IndexStatements(SqliteWriteSession<IndexStatements> session)
         {
-            (readRoom.Value, readId.Value) = (key.RoomId, key.Id);
-            if (await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string found)
-            {
-                continue; // deleted, or already indexed by an edit
-            }
+            _read = session.Compile("""
+                SELECT text FROM messages m
+                WHERE room_id = @room AND seq = @id AND deleted = 0
+                  AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.room_id = m.room_id AND s.seq = m.seq)
+                """);
+            _readAt = (_read.ParameterIndex("room"), _read.ParameterIndex("id"));
 
-            text.Value = found;
-            await index.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            (mapRoom.Value, mapId.Value) = (key.RoomId, key.Id);
-            await map.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            indexed++;
+            // One-row VALUES inserts: an INSERT … SELECT into FTS5 would open a statement savepoint, which flushes a segment.
+            _index = session.Compile("INSERT INTO messages_fts (text) VALUES (@text)");
+            _indexTextAt = _index.ParameterIndex("text");
+            _map = session.Compile("INSERT INTO message_search (room_id, seq, fts_id) VALUES (@room, @id, last_insert_rowid())");
+            _mapAt = (_map.ParameterIndex("room"), _map.ParameterIndex("id"));
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return indexed;
-    }
+        /// <summary>Indexes the messages not deleted nor indexed yet (an edit indexes its message itself); returns how many.</summary>
+        public int Index(IReadOnlyList<MessageKey> keys)
+        {
+            var indexed = 0;
+            foreach (var key in keys)
+            {
+                _read.Bind(_readAt.Room, key.RoomId);
+                _read.Bind(_readAt.Id, key.Id);
+                if (_read.ReadText() is not { } text)
+                {
+                    continue;
+                }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
+                _index.Bind(_indexTextAt, text);
+                _index.Execute();
+                _map.Bind(_mapAt.Room, key.RoomId);
+                _map.Bind(_mapAt.Id, key.Id);
+                _map.Execute();
+                indexed++;
+            }
+
+            return indexed;
+        }
+
+        public void Dispose()
+        {
+            _read.Dispose();
+            _index.Dispose();
+            _map.Dispose();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Indexing messages for search failed; retrying (searches fail until it succeeds, sends are not affected)")]

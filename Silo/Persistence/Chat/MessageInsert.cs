@@ -1,0 +1,41 @@
+using System.Data.Common;
+using GrainChat.Chat;
+using GrainChat.Silo.Persistence.Sql;
+using GrainChat.Storage;
+
+namespace GrainChat.Silo.Persistence.Chat;
+
+/// <summary>The SQL the message log's writer runs, shared by both ways it runs it (ADO.NET, SQLite's own statements).</summary>
+internal static class MessageInsert
+{
+    public const string Sql =
+        "INSERT INTO messages (room_id, seq, sender, text, client_message_id, created_at, reply_to, mentions) VALUES (@room, @seq, @sender, @text, @client, @created, @replyTo, @mentions) ON CONFLICT DO NOTHING";
+
+    public const string LastIdSql = "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = @room";
+
+    /// <summary>The stored message a repeated (room, sender, client message id) stands for, read with <paramref name="command"/>.</summary>
+    public static async Task<ChatMessage?> FindAsync(DbCommand command, string roomId, string sender, string clientMessageId)
+    {
+        command.CommandText = $"SELECT {MessageRows.Columns} FROM messages WHERE room_id = @room AND sender = @sender AND client_message_id = @client";
+        command.AddParameter("room", roomId);
+        command.AddParameter("sender", sender);
+        command.AddParameter("client", clientMessageId);
+        var found = await MessageRows.ReadAsync(command, CancellationToken.None).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <summary>The insert's parameters, in the order of <see cref="Values"/>.</summary>
+    public static readonly string[] ParameterNames = ["room", "seq", "sender", "text", "client", "created", "replyTo", "mentions"];
+
+    public static object[] Values(ChatMessage message) =>
+    [
+        message.RoomId,
+        message.Id,
+        message.Sender,
+        message.Text,
+        (object?)message.ClientMessageId ?? DBNull.Value,
+        UnixTime.ToMilliseconds(message.Timestamp),
+        (object?)message.ReplyTo ?? DBNull.Value,
+        MessageRows.Mentions(message.Mentions),
+    ];
+}
