@@ -79,7 +79,7 @@ internal sealed class PrometheusExporter : IDisposable
             text.Append("grainchat_silo_grain_call_failures_total").Append(Labels(m)).Append(' ').Append(Number(m.Failures)).Append('\n');
         }
 
-        Header(text, "grainchat_silo_grain_call_duration_milliseconds", "summary", "Grain call latency over each method's last 1024 calls");
+        Header(text, "grainchat_silo_grain_call_duration_milliseconds", "summary", "Grain call latency over each method's last 1024 timed calls (a sample of a busy method's calls)");
         foreach (var m in methods)
         {
             var labels = Labels(m);

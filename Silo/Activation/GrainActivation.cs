@@ -132,7 +132,7 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
             AdjustRunning(kind, +1);
         }
 
-        var started = Stopwatch.GetTimestamp();
+        var started = method.Statistics.StartTimestamp();
         var turn = StartInline(method, arguments);
         if (turn.IsCompleted)
         {
@@ -143,13 +143,13 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
                 ScheduleDrainIfRunnable();
             }
 
-            method.Statistics.Record(Stopwatch.GetElapsedTime(started), failed: !turn.IsCompletedSuccessfully);
+            method.Statistics.Record(started, failed: !turn.IsCompletedSuccessfully);
             result = turn;
             return true;
         }
 
         // The grain awaits something: from here on the same turn is tracked by a request, like a queued call's.
-        var request = new GrainRequest<TResult>(method, arguments, timeout, started);
+        var request = new GrainRequest<TResult>(method, arguments, timeout, inlineStart: started);
         lock (_lock)
         {
             _running.Add(request);
@@ -465,7 +465,9 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
             return;
         }
 
-        // Shutdown lets queued calls finish; other reasons deactivate after the current turn.
+        // Shutdown lets queued calls finish; other reasons deactivate after the current turn. A queued call already
+        // answered (it timed out) has nothing left to finish: counting it would wait for ever, as nothing runs it.
+        DropAnsweredAtHead();
         if (reason.Code == DeactivationReasonCode.ShuttingDown && _queue.Count > 0)
         {
             return;
@@ -503,12 +505,16 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
                 : _lifecycleItem;
         }
 
+        DropAnsweredAtHead();
+        return _queue.TryPeek(out var next) && CanStart(next.Kind) ? next : null;
+    }
+
+    private void DropAnsweredAtHead()
+    {
         while (_queue.TryPeek(out var head) && head.IsDone)
         {
             _queue.Dequeue();
         }
-
-        return _queue.TryPeek(out var next) && CanStart(next.Kind) ? next : null;
     }
 
     private IActivationWorkItem? TakeNextRunnable()

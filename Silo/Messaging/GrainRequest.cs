@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GrainChat.Silo.Activation;
 using GrainChat.Silo.Cluster;
+using GrainChat.Silo.Telemetry;
 
 namespace GrainChat.Silo.Messaging;
 
@@ -9,19 +10,23 @@ internal sealed class GrainRequest<TResult> : TaskCompletionSource<TResult>, IAc
 {
     private readonly MethodDispatcher<TResult> _method;
     private readonly object?[] _arguments;
-    private readonly long _startTimestamp;
+    private readonly long _timedStart;
     private readonly long _deadlineTimestamp;
     private readonly TimeSpan _timeout;
 
-    /// <param name="startTimestamp">When the call was made, if before now (a call that began inline).</param>
-    public GrainRequest(MethodDispatcher<TResult> method, object?[] arguments, TimeSpan timeout, long? startTimestamp = null)
+    /// <param name="inlineStart">
+    /// For a call that began inline: its start timestamp from <see cref="MethodStatistics.StartTimestamp"/>
+    /// (which may be <see cref="MethodStatistics.NotTimed"/>). Null for a call that starts now.
+    /// </param>
+    public GrainRequest(MethodDispatcher<TResult> method, object?[] arguments, TimeSpan timeout, long? inlineStart = null)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         _method = method;
         _arguments = arguments;
         _timeout = timeout;
-        _startTimestamp = startTimestamp ?? Stopwatch.GetTimestamp();
-        _deadlineTimestamp = _startTimestamp + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        _timedStart = inlineStart ?? method.Statistics.StartTimestamp();
+        var start = _timedStart != MethodStatistics.NotTimed ? _timedStart : Stopwatch.GetTimestamp();
+        _deadlineTimestamp = start + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         Kind = method.TurnKind;
     }
 
@@ -57,7 +62,7 @@ internal sealed class GrainRequest<TResult> : TaskCompletionSource<TResult>, IAc
 
         if (answered)
         {
-            _method.Statistics.Record(Stopwatch.GetElapsedTime(_startTimestamp), failed: !turn.IsCompletedSuccessfully);
+            _method.Statistics.Record(_timedStart, failed: !turn.IsCompletedSuccessfully);
         }
     }
 
@@ -65,7 +70,7 @@ internal sealed class GrainRequest<TResult> : TaskCompletionSource<TResult>, IAc
     {
         if (TrySetException(exception))
         {
-            _method.Statistics.Record(Stopwatch.GetElapsedTime(_startTimestamp), failed: true);
+            _method.Statistics.Record(_timedStart, failed: true);
         }
     }
 

@@ -18,6 +18,7 @@ public sealed class SiloMetrics : IDisposable
     private readonly Counter<long> _failures;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _scheduledTurnWait;
+    private readonly Func<bool> _callDurationListened;
 
     public SiloMetrics(IMeterFactory meterFactory)
     {
@@ -27,6 +28,7 @@ public sealed class SiloMetrics : IDisposable
         _duration = _meter.CreateHistogram<double>("grainchat.silo.grain_call_duration", "ms", "Time from call to answer, queueing included");
         _scheduledTurnWait = _meter.CreateHistogram<double>(
             "grainchat.silo.scheduled_turn_wait", "ms", "Time from a grain scheduling a turn of its own to the turn's start");
+        _callDurationListened = () => _duration.Enabled;
     }
 
     internal Meter Meter => _meter;
@@ -35,7 +37,7 @@ public sealed class SiloMetrics : IDisposable
     public long TotalCalls => _methods.Values.Sum(m => m.Calls);
 
     public MethodStatistics GetMethodStatistics(string grainType, string method) =>
-        _methods.GetOrAdd((grainType, method), key => new MethodStatistics(key.GrainType, key.Method) { OnRecorded = RecordCall });
+        _methods.GetOrAdd((grainType, method), key => new MethodStatistics(key.GrainType, key.Method) { OnRecorded = RecordCall, TimeEveryCall = _callDurationListened });
 
     public IReadOnlyList<MethodStatisticsSnapshot> SnapshotMethods() =>
         _methods.Values.Select(m => m.Snapshot()).Where(s => s.Calls > 0).OrderBy(s => s.GrainType, StringComparer.Ordinal).ThenBy(s => s.Method, StringComparer.Ordinal).ToArray();
@@ -47,7 +49,7 @@ public sealed class SiloMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
-    private void RecordCall(string grainType, string method, TimeSpan elapsed, bool failed)
+    private void RecordCall(string grainType, string method, TimeSpan? elapsed, bool failed)
     {
         if (!(_calls.Enabled || _failures.Enabled || _duration.Enabled))
         {
@@ -61,6 +63,9 @@ public sealed class SiloMetrics : IDisposable
             _failures.Add(1, tags);
         }
 
-        _duration.Record(elapsed.TotalMilliseconds, tags);
+        if (elapsed is { } duration)
+        {
+            _duration.Record(duration.TotalMilliseconds, tags);
+        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using GrainChat.Silo.Telemetry;
 using GrainChat.Tests.Infrastructure;
 using GrainChat.Tests.TestGrains;
@@ -33,20 +35,26 @@ public sealed class LifecycleTests
     [Fact]
     public async Task A_busy_activation_outlives_its_idle_age()
     {
-        // Calls every 100 ms for three times the idle age: a call always arrives well within the idle age.
+        // Calls every 100 ms for twice the idle age. The idle age is 30 times the call interval so that a stall of the
+        // test host (a starved thread pool on a busy two-core machine) does not open a gap as long as the idle age.
+        var idleAge = TimeSpan.FromSeconds(3);
         await using var silo = await TestSilo.StartMemoryAsync(settings =>
         {
-            settings["GrainChat:Silo:IdleDeactivation"] = "00:00:01";
+            settings["GrainChat:Silo:IdleDeactivation"] = idleAge.ToString("c", CultureInfo.InvariantCulture);
             settings["GrainChat:Silo:CollectionInterval"] = "00:00:00.050";
         });
+        var log = silo.Services.GetRequiredService<LifecycleLog>();
         var grain = silo.GrainFactory.GetGrain<ILifecycleGrain>("busy");
         var first = await grain.GetActivationIdAsync();
+        var elapsed = Stopwatch.StartNew();
 
-        for (var i = 0; i < 30; i++)
+        while (elapsed.Elapsed < 2 * idleAge)
         {
             await Task.Delay(100);
             Assert.Equal(first, await grain.GetActivationIdAsync());
         }
+
+        Assert.DoesNotContain("deactivate:busy:IdleCollection", log.Events);
     }
 
     [Fact]
@@ -104,6 +112,26 @@ public sealed class LifecycleTests
         await silo.StopAsync();
 
         Assert.Equal(50, log.Events.Count(e => e.EndsWith(":ShuttingDown", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Shutdown_waits_for_queued_calls_but_not_for_those_already_answered_with_a_timeout()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync(settings => settings["GrainChat:Silo:CallTimeout"] = "00:00:00.500");
+        var grain = silo.GrainFactory.GetGrain<IGateGrain>("shutdown");
+        var gate = new TaskCompletionSource();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = grain.HoldAsync(gate.Task, entered);
+        await entered.Task.WaitAsync(WaitLimit);
+        var queued = grain.TouchAsync();
+        await Assert.ThrowsAsync<TimeoutException>(() => queued.WaitAsync(WaitLimit));
+        await Assert.ThrowsAsync<TimeoutException>(() => holding.WaitAsync(WaitLimit));
+
+        // The queued call was answered (timed out) but is still in the queue when the shutdown asks to deactivate.
+        var stopping = silo.StopAsync();
+        gate.SetResult();
+
+        await stopping.WaitAsync(WaitLimit);
     }
 
     [Fact]

@@ -118,7 +118,7 @@ async function loadGrains() {
   $("tile-activations").textContent = activations;
   view.grains = grainTypes.flatMap((t) => t.methods.length
     ? t.methods.map((m) => ({ ...m, activations: t.activations }))
-    : [{ grainType: t.grainType, method: `(${t.activations} activations)`, calls: 0, failures: 0, meanMilliseconds: 0, p99Milliseconds: 0 }]);
+    : [{ grainType: t.grainType, method: `(${t.activations} activations)`, calls: 0, failures: 0, timedCalls: 0, meanMilliseconds: 0, p99Milliseconds: 0 }]);
   renderGrains();
 }
 
