@@ -40,7 +40,7 @@ public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<
         var listeners = new[] { alice, bob, carol };
         foreach (var listener in listeners)
         {
-            await listener.ConnectFollowingAsync();
+            await listener.ConnectAsync();
         }
 
         for (var i = 0; i < 30; i++)
@@ -63,7 +63,7 @@ public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<
     {
         await using var alice = await ChatClient.RegisterAsync(A);
         await using var carol = await ChatClient.RegisterAsync(C);
-        await carol.ConnectFollowingAsync();
+        await carol.ConnectAsync();
 
         var sent = await alice.Http.PostAsJsonAsync($"/api/dm/{carol.Username}/messages", new { text = "across the cluster" });
 
@@ -76,7 +76,7 @@ public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<
     {
         await using var alice = await ChatClient.RegisterAsync(A);
         await using var aliceOnB = alice.On(B);
-        var connection = await aliceOnB.ConnectFollowingAsync();
+        var connection = await aliceOnB.ConnectAsync();
         var closed = new TaskCompletionSource();
         connection.Closed += _ =>
         {
@@ -95,7 +95,7 @@ public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<
     {
         await using var admin = await ChatClient.AdminAsync(A);
         await using var dave = await ChatClient.RegisterAsync(C);
-        var connection = await dave.ConnectFollowingAsync();
+        var connection = await dave.ConnectAsync();
         var closed = new TaskCompletionSource();
         connection.Closed += _ =>
         {

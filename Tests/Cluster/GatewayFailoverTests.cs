@@ -36,13 +36,28 @@ public sealed class GatewayFailoverTests(GatewayCluster cluster) : IClassFixture
         // A listener on the node about to die: it must come back through another node and catch up.
         await using var listener = (await ChatClient.RegisterAsync(victim)).On(victim);
         await listener.JoinAsync(roomId);
-        var listening = await listener.ConnectFollowingAsync();
+        var listening = await listener.ConnectAsync();
 
         var acknowledged = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var slowest = TimeSpan.Zero;
         var next = -1;
+        var unavailable = 0;
         var killed = new TaskCompletionSource();
         var sending = senders.Select((sender, index) => Task.Run(async () =>
+        {
+            try
+            {
+                await SendUntilAllAreAcknowledgedAsync(sender, index);
+            }
+            catch (Exception failure)
+            {
+                // A sender failing before the kill would otherwise show only as the kill's wait timing out.
+                killed.TrySetException(failure);
+                throw;
+            }
+        })).ToArray();
+
+        async Task SendUntilAllAreAcknowledgedAsync(ChatClient sender, int index)
         {
             var node = cluster.Nodes[index % 3];
             while (true)
@@ -76,6 +91,7 @@ public sealed class GatewayFailoverTests(GatewayCluster cluster) : IClassFixture
                         }
 
                         Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                        Interlocked.Increment(ref unavailable);
                     }
                     catch (HttpRequestException) when (killed.Task.IsCompleted && node == victim)
                     {
@@ -93,9 +109,19 @@ public sealed class GatewayFailoverTests(GatewayCluster cluster) : IClassFixture
                     await Task.Delay(100);
                 }
             }
-        })).ToArray();
+        }
 
-        await killed.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        try
+        {
+            await killed.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException)
+        {
+            var nodes = string.Join('\n', cluster.Nodes.Select(n => $"--- {n.Address}\n{string.Join('\n', n.Output.Split('\n').TakeLast(20))}"));
+            throw new TimeoutException(
+                $"{acknowledged.Count} of the {KillAfter} sends before the kill acknowledged in 2 minutes; {Volatile.Read(ref unavailable)} answers were 503. The nodes' last lines:\n{nodes}");
+        }
+
         await victim.KillAsync();
         await Task.WhenAll(sending).WaitAsync(TimeSpan.FromMinutes(3));
 

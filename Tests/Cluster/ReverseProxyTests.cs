@@ -22,7 +22,7 @@ public sealed class ReverseProxyTests(GatewayCluster cluster) : IClassFixture<Ga
         var hubs = new Dictionary<ChatClient, HubConnection>();
         foreach (var client in clients)
         {
-            hubs[client] = await client.ConnectFollowingAsync();
+            hubs[client] = await client.ConnectAsync();
         }
 
         for (var i = 1; i <= 10; i++)
@@ -40,7 +40,7 @@ public sealed class ReverseProxyTests(GatewayCluster cluster) : IClassFixture<Ga
         {
             if (hubs[client].State != HubConnectionState.Connected)
             {
-                hubs[client] = await RetryWhileRecoveringAsync(client.ConnectFollowingAsync);
+                hubs[client] = await RetryWhileRecoveringAsync(() => client.ConnectAsync());
             }
 
             var seen = ReceivedIds(client, roomId);

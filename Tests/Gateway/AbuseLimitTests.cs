@@ -118,7 +118,7 @@ public sealed class AbuseLimitTests(LowLimitGatewayFactory gateway) : IClassFixt
         await alice.ConnectAsync();
 
         // The handshake completes before the hub's connect code runs; refusing it there closes the connection.
-        var third = await alice.ConnectAsync();
+        var third = await alice.ConnectAsync(waitForStartUp: false);
         await Eventually.TrueAsync(() => third.State == HubConnectionState.Disconnected, ChatClient.WaitLimit, "the third connection is closed");
         await first.DisposeAsync();
 
@@ -136,7 +136,7 @@ public sealed class AbuseLimitTests(LowLimitGatewayFactory gateway) : IClassFixt
         await using var bob = await ChatClient.RegisterAsync(gateway);
         var first = await alice.ConnectAsync();
         var second = await alice.ConnectAsync();
-        var third = await alice.ConnectAsync();
+        var third = await alice.ConnectAsync(waitForStartUp: false);
         await Eventually.TrueAsync(() => third.State == HubConnectionState.Disconnected, ChatClient.WaitLimit);
 
         await first.DisposeAsync();

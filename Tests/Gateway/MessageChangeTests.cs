@@ -80,8 +80,8 @@ public sealed class MessageChangeTests(GatewayFactory gateway) : IClassFixture<G
         await using var bob = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        var aliceHub = await alice.ConnectFollowingAsync();
-        await bob.ConnectFollowingAsync();
+        var aliceHub = await alice.ConnectAsync();
+        await bob.ConnectAsync();
 
         var answer = await aliceHub.InvokeAsync<JsonElement>("Typing", roomId);
         await aliceHub.InvokeAsync<JsonElement>("Typing", roomId);
@@ -139,7 +139,7 @@ internal static class MessageChangeScenarios
         await using var bob = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        await bob.ConnectFollowingAsync();
+        await bob.ConnectAsync();
         var id = (await alice.PostAsync(roomId, "helo")).GetProperty("id").GetInt64();
 
         var response = await alice.Http.PatchAsJsonAsync($"/api/rooms/{roomId}/messages/{id}", new { text = "hello" });
@@ -184,7 +184,7 @@ internal static class MessageChangeScenarios
         await using var bob = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        await bob.ConnectFollowingAsync();
+        await bob.ConnectAsync();
         await alice.PostAsync(roomId, "one");
         var id = (await alice.PostAsync(roomId, "two")).GetProperty("id").GetInt64();
         await alice.PostAsync(roomId, "three");
@@ -229,7 +229,7 @@ internal static class MessageChangeScenarios
         await using var stranger = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        await alice.ConnectFollowingAsync();
+        await alice.ConnectAsync();
         var id = (await alice.PostAsync(roomId, "nice")).GetProperty("id").GetInt64();
         var thumbs = Uri.EscapeDataString("👍");
 
@@ -280,7 +280,7 @@ internal static class MessageChangeScenarios
         await using var bob = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        await bob.ConnectFollowingAsync();
+        await bob.ConnectAsync();
         var id = (await alice.PostAsync(roomId, "contested")).GetProperty("id").GetInt64();
 
         var outcomes = await Task.WhenAll(
@@ -307,7 +307,7 @@ internal static class MessageChangeScenarios
             await alice.PostAsync(roomId, $"message {i}");
         }
 
-        var secondTab = await bob.ConnectFollowingAsync();
+        var secondTab = await bob.ConnectAsync();
         var firstTab = await bob.ConnectAsync();
 
         var marked = await firstTab.InvokeAsync<JsonElement>("MarkRead", roomId, 6L);
@@ -333,8 +333,8 @@ internal static class MessageChangeScenarios
         await using var bob = await ChatClient.RegisterAsync(gateway);
         var roomId = await alice.CreateRoomAsync();
         await bob.JoinAsync(roomId);
-        await bob.ConnectFollowingAsync();
-        await bob.ConnectFollowingAsync();
+        await bob.ConnectAsync();
+        await bob.ConnectAsync();
 
         var sent = await alice.PostAsync(roomId, $"@{bob.Username.ToUpperInvariant()} have a look, and @nobody_here too");
 

@@ -288,7 +288,7 @@ public sealed partial class OperatorTests(GatewayFactory gateway) : IClassFixtur
     {
         await using var admin = await Admin();
         var roomId = await admin.CreateRoomAsync();
-        await admin.ConnectFollowingAsync();
+        await admin.ConnectAsync();
         await admin.PostAsync(roomId, "timed on its way");
         await admin.WaitForEventAsync("MessageReceived", e => e.GetProperty("text").GetString() == "timed on its way");
 

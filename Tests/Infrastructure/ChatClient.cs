@@ -71,7 +71,13 @@ public sealed class ChatClient : IAsyncDisposable
     /// <summary>The same user, with the same token, talking to another Gateway node.</summary>
     public ChatClient On(IGatewayEndpoint gateway) => new(gateway, Username, Token);
 
-    public async Task<HubConnection> ConnectAsync(string? token = null)
+    /// <summary>
+    /// Connects and, unless told not to, waits until the connection follows its user and rooms: a hub call is
+    /// answered only after the connection's start-up has finished, so events sent from then on reach it. Without
+    /// that wait a message posted right after the handshake can go out before the connection has joined its room.
+    /// </summary>
+    /// <param name="waitForStartUp">False for a connection the server is expected to refuse during its start-up.</param>
+    public async Task<HubConnection> ConnectAsync(string? token = null, bool waitForStartUp = true)
     {
         var hubUri = new UriBuilder(_gateway.ServerAddress) { Scheme = "ws", Path = "/hubs/chat", Query = $"access_token={Uri.EscapeDataString(token ?? Token)}" }.Uri;
         var builder = new HubConnectionBuilder();
@@ -85,17 +91,11 @@ public sealed class ChatClient : IAsyncDisposable
 
         await connection.StartAsync().WaitAsync(WaitLimit);
         _connections.Add(connection);
-        return connection;
-    }
+        if (waitForStartUp)
+        {
+            await connection.InvokeAsync<JsonElement>("GetRooms").WaitAsync(WaitLimit);
+        }
 
-    /// <summary>
-    /// Connects and waits until the connection follows its user and rooms: a hub call is answered only after the
-    /// connection's start-up has finished, so events sent from then on reach it.
-    /// </summary>
-    public async Task<HubConnection> ConnectFollowingAsync()
-    {
-        var connection = await ConnectAsync();
-        await connection.InvokeAsync<JsonElement>("GetRooms");
         return connection;
     }
 
