@@ -8,7 +8,8 @@
 // --stages RATE splits GrainChat's latency under that load: end to end (load generator) beside the grain calls
 //   own durations, queueing included (the silo's per-method statistics, read mid-run as an admin), and the message
 //   log writer's batches, waits and commit times from /metrics.
-// --profile RATE samples GrainChat's CPU with perf (20 s) under the --cpu fan-out shape at RATE sends/s per member.
+// --profile RATE samples a server's CPU with perf (20 s) under the --cpu fan-out shape at RATE sends/s per member, and counts its
+//   context switches and system calls per delivered message (--servers NAME picks the server; GrainChat by default).
 "use strict";
 const { spawn, execSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -78,7 +79,7 @@ async function startServer(name, storage, env = {}) {
       "--GrainChat:RateLimit:Burst", "1000000", ...abuseLimitsLifted, "--Logging:LogLevel:Default", "Warning"], { stdio: "ignore", env: { ...process.env, ...env } });
     child.dataDirectory = data;
   } else if (name === "bare-signalr") {
-    child = spawn("dotnet", [path.join(__dirname, "peers/bare-signalr/bin/Release/net10.0/BareSignalR.dll"), "--urls", url], { stdio: "ignore" });
+    child = spawn("dotnet", [path.join(__dirname, "peers/bare-signalr/bin/Release/net10.0/BareSignalR.dll"), "--urls", url], { stdio: "ignore", env: { ...process.env, ...env } });
   } else {
     child = spawn(process.execPath, [path.join(__dirname, "peers/socketio/server.js")], { stdio: "ignore", env: { ...process.env, PORT: String(server.port) } });
   }
@@ -262,20 +263,28 @@ function cpuReport(results, file) {
 
 // perf needs the JIT's symbol map and no W^X double mapping to name managed frames.
 async function profile() {
-  const server = await startServer("grainchat", "Sqlite", { DOTNET_PerfMapEnabled: "1", DOTNET_EnableWriteXorExecute: "0" });
+  const name = cpuServers[0];
+  const server = await startServer(name, "Sqlite", { DOTNET_PerfMapEnabled: "1", DOTNET_EnableWriteXorExecute: "0" });
   try {
     const specs = await specsFor(server, CPU.rooms, CPU.members, "p");
     await scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: profileRate, seconds: 30 }); // warm-up: tiered JIT settles
     const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, "-");
     const data = path.join(os.tmpdir(), `grainchat-perf-${stamp}.data`);
     const perf = spawn("perf", ["record", "-e", "cpu-clock", "-F", "999", "-g", "-p", String(server.pid), "-o", data, "--", "sleep", "20"], { stdio: "ignore" });
+    // Wake-ups are the cost that does not shrink with batching: counted over the same 20 s as the samples.
+    const counted = spawn("perf", ["stat", "-x", ",", "-e", "context-switches,cpu-migrations,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_sendmsg,syscalls:sys_enter_write", "-p", String(server.pid), "--", "sleep", "20"], { stdio: ["ignore", "ignore", "pipe"] });
+    let counts = "";
+    counted.stderr.on("data", (chunk) => { counts += chunk; });
     const load = scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: profileRate, seconds: 24 });
-    await new Promise((r) => perf.once("exit", r));
+    await Promise.all([new Promise((r) => perf.once("exit", r)), new Promise((r) => counted.once("exit", r))]);
     const result = await load;
+    const delivered = result.deliveredPerSecond * 20;
+    const perDelivery = counts.split("\n").filter((line) => /^[0-9]/.test(line))
+      .map((line) => { const [value, , event] = line.split(","); return `  ${event}: ${(Number(value) / delivered).toFixed(3)} per delivery (${value} in 20 s)`; }).join("\n");
     const top = (sort, lines) => execSync(`perf report -i ${data} --no-children -g none --sort ${sort} --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -${lines} | cut -c1-220`, { maxBuffer: 1 << 26 }).toString();
-    const report = `By thread:\n${top("comm", 15)}\nBy module:\n${top("dso", 15)}\nBy function:\n${top("symbol", 60)}`;
+    const report = `Counted (perf stat):\n${perDelivery}\n\nBy thread:\n${top("comm", 15)}\nBy module:\n${top("dso", 15)}\nBy function:\n${top("symbol", 60)}`;
     const file = path.join(__dirname, "results", `profile-${stamp}.txt`);
-    fs.writeFileSync(file, `GrainChat under fan-out ${CPU.rooms}×${CPU.members} at ${profileRate} sends/s per member: delivered ${Math.round(result.deliveredPerSecond)}/s, p99 ${result.latencyMs.p99?.toFixed(1)} ms, server CPU ${result.serverCpuPercent.toFixed(0)} %, ${(result.serverCpuSeconds * 1e6 / result.received).toFixed(1)} µs per delivery\n\n${report}`);
+    fs.writeFileSync(file, `${name} under fan-out ${CPU.rooms}×${CPU.members} at ${profileRate} sends/s per member: delivered ${Math.round(result.deliveredPerSecond)}/s, p99 ${result.latencyMs.p99?.toFixed(1)} ms, server CPU ${result.serverCpuPercent.toFixed(0)} %, ${(result.serverCpuSeconds * 1e6 / result.received).toFixed(1)} µs per delivery\n\n${report}`);
     console.log(`profile: ${path.relative(root, file)} (samples with call graphs: ${data})`);
   } finally { await stopServer(server); }
 }
@@ -288,7 +297,9 @@ async function writesOnlyRun() {
     const server = await startServer("grainchat", storage);
     try {
       const specs = await specsFor(server, P.writes.senders, 1, `w${Date.now() % 100000}`);
-      await scenarios.writes({ ...server, specs, workers: WORKERS, seconds: 5, inFlight: P.writes.inFlight }); // warm-up
+      // Warm-up: the tiering JIT compiles for the first ~30 s of load (14,000 methods); with 5 s it took a third of
+      // the server's CPU samples during the first measured run.
+      await scenarios.writes({ ...server, specs, workers: WORKERS, seconds: 25, inFlight: P.writes.inFlight });
       const { pick } = await repeat(runs, () => scenarios.writes({ ...server, specs, workers: WORKERS, seconds: P.writes.seconds, inFlight: P.writes.inFlight }));
       results.storage[storage] = { ackedPerSecond: pick((r) => r.ackedPerSecond), p50Ms: pick((r) => r.ackLatencyMs.p50), p99Ms: pick((r) => r.ackLatencyMs.p99), serverCpuPercent: pick((r) => r.serverCpuPercent) };
       console.log(`  ${JSON.stringify(results.storage[storage])}`);
