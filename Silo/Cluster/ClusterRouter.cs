@@ -191,6 +191,14 @@ internal sealed partial class ClusterRouter : IRequestHandler
                 method = grainClass.FindDispatcher(request.Method)
                     ?? throw new ArgumentException($"{grainClass.ClassType.Name} has no method {request.Method}.");
                 var arguments = RemoteCallCodec.ReadArguments(request.Arguments, method);
+
+                // A silo that has just joined can be called before it read its first view (the others saw it Active in
+                // the table first): routing then waits for that view instead of finding no silo to host the grain.
+                if (!_membership.Ready.IsCompleted)
+                {
+                    await _membership.Ready.WaitAsync(request.Timeout).ConfigureAwait(false);
+                }
+
                 var result = await RunAsync(request, grainClass, method, arguments).ConfigureAwait(false);
                 RemoteCallCodec.WriteResult(response, result, method.ResultType);
             }
