@@ -45,6 +45,7 @@ if (option("--runs")) CPU.runs = Number(option("--runs"));
 if (option("--rates")) CPU.rates = option("--rates").split(",").map(Number);
 const cpuServers = option("--servers")?.split(",") ?? ["grainchat", "bare-signalr"];
 const writesOnly = process.argv.includes("--writes");
+const connectionsOnly = option("--connections")?.split(",").map(Number);
 // Another checkout's Release build (e.g. a worktree of an older commit), for before/after runs.
 const gatewayRoot = option("--gateway") ?? root;
 
@@ -373,6 +374,7 @@ function parseWriterMetrics(text) {
 async function main() {
   if (stagesRate) return stages();
   if (writesOnly) return writesOnlyRun();
+  if (connectionsOnly) return connectionsOnlyRun();
   if (profileRate) return profile();
   if (typingOnly) return typingCost();
   if (cpuOnly) return cpuCost();
@@ -392,12 +394,7 @@ async function main() {
       entry.bigRoom = await fanoutSweep(server, { rooms: 1, members: P.bigRoom.members, rates: P.bigRoom.rates }, "big-room", "b");
       entry.connections = [];
       for (const n of P.connections) {
-        const users = server.kind === "grainchat" ? await specsFor(server, 1, Math.min(20, n), `c${n}`) : null;
-        const specs = Array.from({ length: n }, (_, i) => (users ? { token: users[i % users.length].token } : {}));
-        const probe = users ? users.slice(0, 2).map((u) => ({ ...u, sender: true })) : [{ room: `probe-${n}`, sender: true }, { room: `probe-${n}`, sender: true }];
-        const result = await scenarios.connections({ ...server, specs, probeSpecs: probe, workers: WORKERS });
-        console.log(`  connections ${n}: ${result.connectSeconds.toFixed(1)} s, ${(result.rssPerConnectionBytes / 1024).toFixed(1)} KiB each, message arrives: ${result.messageStillArrives}`);
-        entry.connections.push(result);
+        entry.connections.push(await idleConnections(server, n, `c${n}`));
       }
       if (name === "grainchat") entry.writes = await writesBench(server);
       results.servers[name] = entry;
@@ -415,6 +412,31 @@ async function main() {
   fs.writeFileSync(file, JSON.stringify(results, (k, v) => (k === "samples" ? undefined : v), 2));
   writeReport(results, file);
   console.log(`results: ${path.relative(root, file)}; summary in ${quick ? path.relative(root, file.replace(/\.json$/, ".md")) : "bench/RESULTS.md"}`);
+}
+
+// Idle connections, 20 users sharing them (GrainChat connections authenticate), then a message must still arrive.
+async function idleConnections(server, n, tag) {
+  const users = server.kind === "grainchat" ? await specsFor(server, 1, Math.min(20, n), tag) : null;
+  const specs = Array.from({ length: n }, (_, i) => (users ? { token: users[i % users.length].token } : {}));
+  const probe = users ? users.slice(0, 2).map((u) => ({ ...u, sender: true })) : [{ room: `probe-${tag}`, sender: true }, { room: `probe-${tag}`, sender: true }];
+  const result = await scenarios.connections({ ...server, specs, probeSpecs: probe, workers: WORKERS });
+  console.log(`  connections ${n}: ${result.connectSeconds.toFixed(1)} s, server CPU ${result.serverCpuMsPerConnect.toFixed(2)} ms per connect, ${(result.rssPerConnectionBytes / 1024).toFixed(1)} KiB each, message arrives: ${result.messageStillArrives}`);
+  return result;
+}
+
+// --connections N,M [--runs R] [--servers ..] [--gateway DIR]: only the idle-connection scenario, a fresh server per run.
+async function connectionsOnlyRun() {
+  const runs = Number(option("--runs") ?? 1);
+  const commit = execSync("git rev-parse --short HEAD", { cwd: gatewayRoot }).toString().trim();
+  for (const name of cpuServers) {
+    for (const n of connectionsOnly) {
+      for (let run = 0; run < runs; run++) {
+        console.log(`== ${name}${name === "grainchat" ? ` (${commit})` : ""}, ${n} idle connections, run ${run + 1}`);
+        const server = await startServer(name, "Sqlite");
+        try { await idleConnections(server, n, `c${n}r${run}`); } finally { await stopServer(server); }
+      }
+    }
+  }
 }
 
 async function writesBench(server) {

@@ -18,6 +18,10 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
 {
     private readonly ConcurrentDictionary<string, ConnectionOutbox> _connections = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, ConnectionOutbox>> _groups = new(StringComparer.Ordinal);
+
+    // Group membership changes take this lock (sends read the dictionaries without it): an add can then never land
+    // in a group that is being dropped as empty, nor in the groups of a connection that has just gone.
+    private readonly object _groupChanges = new();
     private readonly int _capacity;
     private readonly Counter<long> _slowClosed;
     private readonly ILogger _logger;
@@ -38,11 +42,16 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
 
     public override Task OnDisconnectedAsync(HubConnectionContext connection)
     {
-        if (_connections.TryRemove(connection.ConnectionId, out _))
+        if (_connections.TryRemove(connection.ConnectionId, out var outbox))
         {
-            foreach (var (_, group) in _groups)
+            lock (_groupChanges)
             {
-                group.TryRemove(connection.ConnectionId, out _);
+                foreach (var groupName in outbox.Groups!)
+                {
+                    RemoveMember(groupName, connection.ConnectionId);
+                }
+
+                outbox.Groups = null;
             }
         }
 
@@ -53,7 +62,13 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
     {
         if (_connections.TryGetValue(connectionId, out var outbox))
         {
-            _groups.GetOrAdd(groupName, _ => new ConcurrentDictionary<string, ConnectionOutbox>(StringComparer.Ordinal))[connectionId] = outbox;
+            lock (_groupChanges)
+            {
+                if (outbox.Groups?.Add(groupName) == true)
+                {
+                    _groups.GetOrAdd(groupName, static _ => new ConcurrentDictionary<string, ConnectionOutbox>(StringComparer.Ordinal))[connectionId] = outbox;
+                }
+            }
         }
 
         return Task.CompletedTask;
@@ -61,13 +76,31 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
 
     public override Task RemoveFromGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
     {
-        if (_groups.TryGetValue(groupName, out var group))
+        if (_connections.TryGetValue(connectionId, out var outbox))
         {
-            group.TryRemove(connectionId, out _);
+            lock (_groupChanges)
+            {
+                if (outbox.Groups?.Remove(groupName) == true)
+                {
+                    RemoveMember(groupName, connectionId);
+                }
+            }
         }
 
         return Task.CompletedTask;
     }
+
+    /// <summary>Under the group lock: an emptied group goes, so a node's groups are those someone is in.</summary>
+    private void RemoveMember(string groupName, string connectionId)
+    {
+        if (_groups.TryGetValue(groupName, out var group) && group.TryRemove(connectionId, out _) && group.IsEmpty)
+        {
+            _groups.TryRemove(groupName, out _);
+        }
+    }
+
+    /// <summary>The number of groups with at least one member (tests and diagnostics).</summary>
+    public int GroupCount => _groups.Count;
 
     public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
         Post(All(), methodName, args);

@@ -46,11 +46,11 @@ internal sealed partial class ChatHub(
         {
             SessionCheckedAt = time.GetTimestamp(),
         };
-        connections.Add(connection);
+        var connectionsOfUser = connections.Add(connection);
         var followingUser = false;
         try
         {
-            if (connections.CountOfUser(connection.UserKey) > connectionLimits.Value.ConnectionsPerUser)
+            if (connectionsOfUser > connectionLimits.Value.ConnectionsPerUser)
             {
                 throw new HubException($"A user may hold at most {connectionLimits.Value.ConnectionsPerUser} connections at once; close one first");
             }

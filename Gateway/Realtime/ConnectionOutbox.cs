@@ -17,6 +17,9 @@ internal sealed class ConnectionOutbox(HubConnectionContext connection, int capa
 
     public HubConnectionContext Connection => connection;
 
+    /// <summary>The groups it is in, so its disconnect touches only those; null once disconnected. The lifetime manager's group lock guards it.</summary>
+    public HashSet<string>? Groups { get; set; } = new(StringComparer.Ordinal);
+
     public void Post(SerializedHubMessage message)
     {
         lock (_lock)

@@ -4,10 +4,16 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace GrainChat.Gateway.Realtime;
 
-/// <summary>The hub connections of this node: who they are, where from, which rooms they follow.</summary>
+/// <summary>
+/// The hub connections of this node: who they are, where from, which rooms they follow. Indexed by user too, so
+/// a connect's per-user limit and an event for one user's connections cost the user's connections, not the node's.
+/// </summary>
 internal sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, ChatConnection> _connections = new(StringComparer.Ordinal);
+
+    // Changed under its own lock (a user's entry goes when its last connection does); read as copies.
+    private readonly Dictionary<string, List<ChatConnection>> _byUser = new(StringComparer.Ordinal);
     private int _admins;
 
     /// <summary>Whether any admin is connected here, so admin events are worth sending at all.</summary>
@@ -15,12 +21,24 @@ internal sealed class ConnectionRegistry
 
     public IEnumerable<ChatConnection> All => _connections.Values;
 
-    public void Add(ChatConnection connection)
+    /// <summary>Adds the connection; returns how many connections its user now has here, this one included.</summary>
+    public int Add(ChatConnection connection)
     {
         _connections[connection.ConnectionId] = connection;
         if (connection.IsAdmin)
         {
             Interlocked.Increment(ref _admins);
+        }
+
+        lock (_byUser)
+        {
+            if (!_byUser.TryGetValue(connection.UserKey, out var ofUser))
+            {
+                _byUser[connection.UserKey] = ofUser = [];
+            }
+
+            ofUser.Add(connection);
+            return ofUser.Count;
         }
     }
 
@@ -36,15 +54,34 @@ internal sealed class ConnectionRegistry
             Interlocked.Decrement(ref _admins);
         }
 
+        lock (_byUser)
+        {
+            if (_byUser.TryGetValue(connection.UserKey, out var ofUser) && ofUser.Remove(connection) && ofUser.Count == 0)
+            {
+                _byUser.Remove(connection.UserKey);
+            }
+        }
+
         return connection;
     }
 
     public ChatConnection? Find(string connectionId) => _connections.GetValueOrDefault(connectionId);
 
-    public int CountOfUser(string userKey) => _connections.Values.Count(c => string.Equals(c.UserKey, userKey, StringComparison.Ordinal));
+    public int CountOfUser(string userKey)
+    {
+        lock (_byUser)
+        {
+            return _byUser.TryGetValue(userKey, out var ofUser) ? ofUser.Count : 0;
+        }
+    }
 
-    public IEnumerable<ChatConnection> OfUser(string userKey) =>
-        _connections.Values.Where(c => string.Equals(c.UserKey, userKey, StringComparison.Ordinal));
+    public ChatConnection[] OfUser(string userKey)
+    {
+        lock (_byUser)
+        {
+            return _byUser.TryGetValue(userKey, out var ofUser) ? [.. ofUser] : [];
+        }
+    }
 }
 
 /// <summary>One hub connection. Its room set changes under its own lock.</summary>

@@ -1,9 +1,7 @@
-using System.Security.Claims;
 using GrainChat.Chat;
 using GrainChat.Gateway.Realtime;
 using GrainChat.Runtime;
 using GrainChat.Tests.Infrastructure;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -59,7 +57,7 @@ public sealed class LiveSessionHubFilterTests : IAsyncLifetime
     private (LiveSessionHubFilter Filter, ChatConnection Connection, FakeCallerContext Context) Connect(string sessionId, int checkedSecondsAgo)
     {
         var registry = new ConnectionRegistry();
-        var context = new FakeCallerContext();
+        var context = new FakeCallerContext("ivy");
         var connection = new ChatConnection(context, "ivy", "ivy", sessionId, null, DateTimeOffset.UtcNow, isAdmin: false)
         {
             SessionCheckedAt = TimeProvider.System.GetTimestamp() - (checkedSecondsAgo * TimeProvider.System.TimestampFrequency),
@@ -76,24 +74,5 @@ public sealed class LiveSessionHubFilterTests : IAsyncLifetime
         public static void Nothing()
         {
         }
-    }
-
-    private sealed class FakeCallerContext : HubCallerContext
-    {
-        public bool Aborted { get; private set; }
-
-        public override string ConnectionId { get; } = Guid.NewGuid().ToString("N");
-
-        public override string? UserIdentifier => "ivy";
-
-        public override ClaimsPrincipal? User => null;
-
-        public override IDictionary<object, object?> Items { get; } = new Dictionary<object, object?>();
-
-        public override IFeatureCollection Features { get; } = new FeatureCollection();
-
-        public override CancellationToken ConnectionAborted => CancellationToken.None;
-
-        public override void Abort() => Aborted = true;
     }
 }

@@ -101,6 +101,7 @@ exports.connections = ({ kind, url, pid, specs, probeSpecs, workers }) =>
     const started = Date.now();
     await pool.all("open", (i) => ({ kind, url, specs: parts[i], listen: false }));
     const connectSeconds = (Date.now() - started) / 1000;
+    const connected = processStats(pid);
     await new Promise((r) => setTimeout(r, 2000));
     const after = processStats(pid);
     const probe = await withWorkers(1, async (one) => {
@@ -112,6 +113,7 @@ exports.connections = ({ kind, url, pid, specs, probeSpecs, workers }) =>
     await pool.all("closeAll", () => ({}));
     return {
       connections: specs.length, connectSeconds,
+      serverCpuMsPerConnect: ((connected.cpuSeconds - before.cpuSeconds) * 1000) / specs.length,
       rssBeforeBytes: before.rssBytes, rssAfterBytes: after.rssBytes,
       rssPerConnectionBytes: (after.rssBytes - before.rssBytes) / specs.length,
       messageStillArrives: probe.received >= probe.sent && probe.sent > 0,
