@@ -424,7 +424,7 @@ async function idleConnections(server, n, tag) {
   return result;
 }
 
-// --connections N,M [--runs R] [--servers ..] [--gateway DIR]: only the idle-connection scenario, a fresh server per run.
+// --connections N,M [--runs R] [--warm N] [--servers ..] [--gateway DIR]: only the idle-connection scenario, a fresh server per run.
 async function connectionsOnlyRun() {
   const runs = Number(option("--runs") ?? 1);
   const commit = execSync("git rev-parse --short HEAD", { cwd: gatewayRoot }).toString().trim();
@@ -433,7 +433,11 @@ async function connectionsOnlyRun() {
       for (let run = 0; run < runs; run++) {
         console.log(`== ${name}${name === "grainchat" ? ` (${commit})` : ""}, ${n} idle connections, run ${run + 1}`);
         const server = await startServer(name, "Sqlite");
-        try { await idleConnections(server, n, `c${n}r${run}`); } finally { await stopServer(server); }
+        try {
+          // --warm N: connect and close N first, so the JIT's tiering is not counted as the cost of a connect.
+          if (option("--warm")) await idleConnections(server, Number(option("--warm")), `w${n}r${run}`);
+          await idleConnections(server, n, `c${n}r${run}`);
+        } finally { await stopServer(server); }
       }
     }
   }
