@@ -99,8 +99,8 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
         }
     }
 
-    /// <summary>The number of groups with at least one member (tests and diagnostics).</summary>
-    public int GroupCount => _groups.Count;
+    /// <summary>Whether the group has a member on this node (a group without members is not kept).</summary>
+    public bool HasGroup(string groupName) => _groups.ContainsKey(groupName);
 
     public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
         Post(All(), methodName, args);
