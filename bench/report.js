@@ -66,10 +66,10 @@ exports.writeReport = (results, jsonFile) => {
     `- max sustainable fan-out rate: GrainChat ÷ bare-signalr = ${ratio(g.fanout.maxSustainableDelivered, b?.fanout.maxSustainableDelivered)}, GrainChat ÷ socketio = ${ratio(g.fanout.maxSustainableDelivered, io?.fanout.maxSustainableDelivered)}`,
     `- big room: GrainChat ÷ bare-signalr = ${ratio(g.bigRoom.maxSustainableDelivered, b?.bigRoom.maxSustainableDelivered)}, GrainChat ÷ socketio = ${ratio(g.bigRoom.maxSustainableDelivered, io?.bigRoom.maxSustainableDelivered)}`,
     `- p99 near half of bare-signalr's max rate: GrainChat ${n1(half?.p99Ms?.median)} ms at ${n0(half?.deliveredPerSecond.median)}/s vs bare-signalr ${n1(halfBare?.p99Ms?.median)} ms at ${n0(halfBare?.deliveredPerSecond.median)}/s → ${ratio(half?.p99Ms?.median, halfBare?.p99Ms?.median)}`,
-    "", "### Idle connections", "", "| server | connections | connect time s | RSS before → after MB | RSS per connection KiB | a message still arrives |", "| --- | ---: | ---: | --- | ---: | --- |");
+    "", "### Idle connections", "", "| server | connections | connect time s | server CPU per connect ms | RSS before → after MB | RSS per connection KiB | a message still arrives |", "| --- | ---: | ---: | ---: | --- | ---: | --- |");
   for (const [name, entry] of Object.entries(s)) {
     for (const c of entry.connections) {
-      lines.push(`| ${name} | ${n0(c.connections)} | ${n1(c.connectSeconds)} | ${n0(c.rssBeforeBytes / 1048576)} → ${n0(c.rssAfterBytes / 1048576)} | ${n1(c.rssPerConnectionBytes / 1024)} | ${c.messageStillArrives ? "yes" : "NO"} |`);
+      lines.push(`| ${name} | ${n0(c.connections)} | ${n1(c.connectSeconds)} | ${c.serverCpuMsPerConnect?.toFixed(2) ?? "–"} | ${n0(c.rssBeforeBytes / 1048576)} → ${n0(c.rssAfterBytes / 1048576)} | ${n1(c.rssPerConnectionBytes / 1024)} | ${c.messageStillArrives ? "yes" : "NO"} |`);
     }
   }
   const perConn = (entry) => entry?.connections.at(-1)?.rssPerConnectionBytes;
