@@ -27,8 +27,12 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     /// <summary>Messages indexed per transaction: the log's writer waits for the write lock at most this long.</summary>
     public const int TransactionSize = 256;
 
-    /// <summary>How long committed messages gather before they are indexed, unless a search is waiting.</summary>
-    public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How long committed messages gather before they are indexed, unless a search is waiting. Each indexing
+    /// transaction takes the write gate from the log's writer and flushes an FTS5 segment: one batch a second
+    /// instead of four gave 8–24 % more durable writes under load (bench/RESULTS.md).
+    /// </summary>
+    public static readonly TimeSpan BatchWindow = TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
