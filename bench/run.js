@@ -4,7 +4,9 @@
 // --cpu measures only the per-message cost: a fine fan-out sweep of GrainChat and bare-signalr, with server CPU
 //   per delivered message at each rate.
 //   --runs N, --rates a,b,… (per member), --servers grainchat,bare-signalr and --storage Memory|Sqlite vary it.
-// --writes measures only durable writes (each storage; --runs N), --gateway DIR runs DIR's Release build instead.
+// --writes measures only durable writes (each storage, or --storage Sqlite,Memory,Postgres; --runs N), with the server's and the
+//   load generator's CPU per acknowledged write; --servers grainchat,bare-signalr adds the bare hub answering the same sends
+//   (storing nothing); --gateway DIR runs DIR's Release build instead.
 // --stages RATE splits GrainChat's latency under that load: end to end (load generator) beside the grain calls
 //   own durations, queueing included (the silo's per-method statistics, read mid-run as an admin), and the message
 //   log writer's batches, waits and commit times from /metrics.
@@ -293,17 +295,28 @@ async function profile() {
 async function writesOnlyRun() {
   const runs = Number(option("--runs") ?? P.runs);
   const results = { date: new Date().toISOString(), gateway: path.resolve(gatewayRoot), commit: execSync("git rev-parse --short HEAD", { cwd: gatewayRoot }).toString().trim(), runs, writes: P.writes, storage: {} };
-  for (const storage of ["Sqlite", "Memory", ...(postgres ? ["Postgres"] : [])]) {
-    console.log(`== grainchat on ${storage} (durable writes, ${results.commit})`);
-    const server = await startServer("grainchat", storage);
+  const storages = option("--storage")?.split(",") ?? ["Sqlite", "Memory", ...(postgres ? ["Postgres"] : [])];
+  // bare-signalr answers the same send (group echo and acknowledgement) storing nothing: the floor of the hub's own part.
+  const names = option("--servers")?.split(",") ?? ["grainchat"];
+  const targets = [...(names.includes("grainchat") ? storages.map((storage) => ({ name: "grainchat", storage, label: storage })) : []),
+    ...(names.includes("bare-signalr") ? [{ name: "bare-signalr", storage: null, label: "bare-signalr" }] : [])];
+  for (const { name, storage, label } of targets) {
+    console.log(`== ${label} (durable writes, ${results.commit})`);
+    const server = await startServer(name, storage);
     try {
       const specs = await specsFor(server, P.writes.senders, 1, `w${Date.now() % 100000}`);
       // Warm-up: the tiering JIT compiles for the first ~30 s of load (14,000 methods); with 5 s it took a third of
       // the server's CPU samples during the first measured run.
       await scenarios.writes({ ...server, specs, workers: WORKERS, seconds: 25, inFlight: P.writes.inFlight });
       const { pick } = await repeat(runs, () => scenarios.writes({ ...server, specs, workers: WORKERS, seconds: P.writes.seconds, inFlight: P.writes.inFlight }));
-      results.storage[storage] = { ackedPerSecond: pick((r) => r.ackedPerSecond), p50Ms: pick((r) => r.ackLatencyMs.p50), p99Ms: pick((r) => r.ackLatencyMs.p99), serverCpuPercent: pick((r) => r.serverCpuPercent) };
-      console.log(`  ${JSON.stringify(results.storage[storage])}`);
+      const entry = results.storage[label] = {
+        ackedPerSecond: pick((r) => r.ackedPerSecond), p50Ms: pick((r) => r.ackLatencyMs.p50), p99Ms: pick((r) => r.ackLatencyMs.p99),
+        serverCpuPercent: pick((r) => r.serverCpuPercent), loadgenCpuPercent: pick((r) => r.loadgenCpuPercent),
+        serverCpuMicrosecondsPerAck: pick((r) => r.serverCpuMicrosecondsPerAck), loadgenCpuMicrosecondsPerAck: pick((r) => r.loadgenCpuMicrosecondsPerAck),
+      };
+      // The rate this machine's cores would allow if both sides kept their CPU per write and nothing else ran.
+      entry.cpuBoundAckedPerSecond = (os.cpus().length * 1e6) / (entry.serverCpuMicrosecondsPerAck.median + entry.loadgenCpuMicrosecondsPerAck.median);
+      console.log(`  ${JSON.stringify(entry)}`);
     } finally { await stopServer(server); }
   }
   const file = path.join(__dirname, "results", `writes-${results.commit}-${results.date.slice(0, 19).replace(/:/g, "-")}.json`);

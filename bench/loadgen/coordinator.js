@@ -132,9 +132,14 @@ exports.writes = ({ kind, url, pid, specs, workers, seconds, inFlight }) =>
     const after = processStats(pid);
     await pool.all("closeAll", () => ({}));
     const acked = results.reduce((a, r) => a + r.acked, 0);
+    const loadgenCpuSeconds = results.reduce((a, r) => a + r.cpuSeconds, 0);
     return {
       acked, failed: results.reduce((a, r) => a + r.failed, 0), ackedPerSecond: acked / elapsed,
       ackLatencyMs: summarize(results.flatMap((r) => r.samples)),
       serverCpuPercent: (100 * (after.cpuSeconds - before.cpuSeconds)) / elapsed / os.cpus().length,
+      // Both sides' CPU per acknowledged write: on a shared machine their sum bounds the rate (cores ÷ sum).
+      serverCpuMicrosecondsPerAck: ((after.cpuSeconds - before.cpuSeconds) * 1e6) / acked,
+      loadgenCpuPercent: (100 * loadgenCpuSeconds) / elapsed / os.cpus().length,
+      loadgenCpuMicrosecondsPerAck: (loadgenCpuSeconds * 1e6) / acked,
     };
   });

@@ -84,6 +84,7 @@ async function fanout({ ratePerSender, seconds, drainSeconds, typingPerSecond = 
 async function writes({ seconds, inFlight }) {
   const senders = connections.filter((c) => c.sender);
   const latencies = []; let acked = 0; let failed = 0;
+  const cpuBefore = process.cpuUsage();
   const end = now() + seconds * 1000;
   await Promise.all(senders.flatMap((c) => Array.from({ length: inFlight }, (_, lane) => c).map(async (c, lane) => {
     let n = 0;
@@ -93,7 +94,8 @@ async function writes({ seconds, inFlight }) {
       catch { failed++; }
     }
   })));
-  return { acked, failed, samples: latencies };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { acked, failed, samples: latencies, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 async function closeAll() {
