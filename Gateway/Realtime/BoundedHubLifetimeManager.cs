@@ -17,7 +17,7 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
     where THub : Hub
 {
     private readonly ConcurrentDictionary<string, ConnectionOutbox> _connections = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, ConnectionOutbox>> _groups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HubGroup> _groups = new(StringComparer.Ordinal);
 
     // Group membership changes take this lock (sends read the dictionaries without it): an add can then never land
     // in a group that is being dropped as empty, nor in the groups of a connection that has just gone.
@@ -66,7 +66,7 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
             {
                 if (outbox.Groups?.Add(groupName) == true)
                 {
-                    _groups.GetOrAdd(groupName, static _ => new ConcurrentDictionary<string, ConnectionOutbox>(StringComparer.Ordinal))[connectionId] = outbox;
+                    _groups.GetOrAdd(groupName, static _ => new HubGroup()).Add(connectionId, outbox);
                 }
             }
         }
@@ -93,7 +93,7 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
     /// <summary>Under the group lock: an emptied group goes, so a node's groups are those someone is in.</summary>
     private void RemoveMember(string groupName, string connectionId)
     {
-        if (_groups.TryGetValue(groupName, out var group) && group.TryRemove(connectionId, out _) && group.IsEmpty)
+        if (_groups.TryGetValue(groupName, out var group) && group.Remove(connectionId) && group.IsEmpty)
         {
             _groups.TryRemove(groupName, out _);
         }
@@ -114,8 +114,23 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
     public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
         Post(connectionIds.Select(id => _connections.GetValueOrDefault(id)).OfType<ConnectionOutbox>(), methodName, args);
 
-    public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        Post(Members(groupName), methodName, args);
+    public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default)
+    {
+        if (_groups.TryGetValue(groupName, out var group))
+        {
+            var members = group.Members(_groupChanges);
+            if (members.Length > 0)
+            {
+                var message = new SerializedHubMessage(new InvocationMessage(methodName, args));
+                foreach (var outbox in members)
+                {
+                    outbox.Post(message);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
         Post(groupNames.SelectMany(Members).Distinct(), methodName, args);
@@ -133,7 +148,7 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
     private IEnumerable<ConnectionOutbox> All() => _connections.Select(c => c.Value);
 
     private IEnumerable<ConnectionOutbox> Members(string groupName) =>
-        _groups.TryGetValue(groupName, out var group) ? group.Select(m => m.Value) : [];
+        _groups.TryGetValue(groupName, out var group) ? group.Members(_groupChanges) : [];
 
     private static Task Post(IEnumerable<ConnectionOutbox> recipients, string methodName, object?[] args)
     {

@@ -14,11 +14,17 @@ internal static class RealtimeServiceCollectionExtensions
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton(typeof(HubLifetimeManager<>), typeof(BoundedHubLifetimeManager<>));
         services.AddSingleton<StreamHubBridge>();
-        services.AddSignalR(options =>
+        services.AddSingleton<LiveSessionHubFilter>();
+        services.AddSingleton<ChatHubFilter>();
+        services.AddSignalR(options => options.MaximumReceiveMessageSize = TransportFrameCap)
+            .AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new ChatMessageJsonConverter()));
+
+        // The filters as instances: a filter added by type is looked up (or built) and awaited in a wrapper of its own
+        // on every invocation.
+        services.AddOptions<HubOptions>().Configure<LiveSessionHubFilter, ChatHubFilter>((options, liveSession, chat) =>
         {
-            options.MaximumReceiveMessageSize = TransportFrameCap;
-            options.AddFilter<LiveSessionHubFilter>();
-            options.AddFilter<ChatHubFilter>();
+            options.AddFilter(liveSession);
+            options.AddFilter(chat);
         });
 
         // Browsers cannot set headers on a WebSocket: the hub takes the token from ?access_token= (SignalR's convention).

@@ -321,10 +321,13 @@ public sealed partial class RoomGrain(
     {
         _recent.Add(message);
         await PublishAsync(message);
-        foreach (var mentioned in message.Mentions.Where(m => !ChatKeys.SameUser(m, message.Sender)))
+        foreach (var mentioned in message.Mentions)
         {
-            var key = ChatKeys.UserKey(mentioned);
-            await UserStream(key).OnNextAsync(new Mentioned(key, message));
+            if (!ChatKeys.SameUser(mentioned, message.Sender))
+            {
+                var key = ChatKeys.UserKey(mentioned);
+                await UserStream(key).OnNextAsync(new Mentioned(key, message));
+            }
         }
 
         if (room.State.Robot is { } robot && !LobbyLimits.IsRobotSender(message.Sender))
