@@ -47,6 +47,8 @@ if (option("--runs")) CPU.runs = Number(option("--runs"));
 if (option("--rates")) CPU.rates = option("--rates").split(",").map(Number);
 const cpuServers = option("--servers")?.split(",") ?? ["grainchat", "bare-signalr"];
 const writesOnly = process.argv.includes("--writes");
+if (option("--senders")) P.writes.senders = Number(option("--senders"));
+if (option("--in-flight")) P.writes.inFlight = Number(option("--in-flight"));
 const connectionsOnly = option("--connections")?.split(",").map(Number);
 // Another checkout's Release build (e.g. a worktree of an older commit), for before/after runs.
 const gatewayRoot = option("--gateway") ?? root;

@@ -14,6 +14,14 @@ namespace GrainChat.Silo.Persistence.Sql;
 internal sealed class SqliteWriteSession<TStatements>(SqliteDialect dialect, Func<SqliteWriteSession<TStatements>, TStatements> compile) : IDisposable
     where TStatements : IDisposable
 {
+    /// <summary>
+    /// A writer's page cache, in KiB (SQLite's default is 2 MiB). Each commit touches a page or two per room it writes to,
+    /// and with the default the message log's writer read back, from the database file, pages it had itself just
+    /// written: about one page read for every four page writes under load, half of that with this cache.
+    /// </summary>
+    public const int PageCacheKibibytes = 32 * 1024;
+
+    private static readonly string CacheSizePragma = $"PRAGMA cache_size = -{PageCacheKibibytes}";
     private SqliteConnection? _connection;
     private SqliteStatement? _begin;
     private SqliteStatement? _commit;
@@ -71,6 +79,11 @@ internal sealed class SqliteWriteSession<TStatements>(SqliteDialect dialect, Fun
         _connection = (SqliteConnection)await dialect.OpenAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
+            using (var cacheSize = Compile(CacheSizePragma))
+            {
+                cacheSize.Execute();
+            }
+
             _begin = Compile("BEGIN IMMEDIATE");
             _commit = Compile("COMMIT");
             return _statements = compile(this);
