@@ -10,8 +10,12 @@ internal sealed class GrainFactory(GrainRuntime runtime, GrainTypeRegistry regis
     {
         ArgumentNullException.ThrowIfNull(key);
         var grainClass = registry.GetClassFor(typeof(TGrainInterface));
-        var proxy = (GrainProxy)(object)DispatchProxy.Create<TGrainInterface, GrainProxy>();
-        proxy.Initialize(runtime, grainClass, new GrainId(grainClass.TypeName, key));
-        return (TGrainInterface)(object)proxy;
+        return (TGrainInterface)(object)Prototype<TGrainInterface>.Proxy.CopyFor(runtime, grainClass, new GrainId(grainClass.TypeName, key));
+    }
+
+    /// <summary>One proxy of the interface's generated type, which every reference to such a grain copies.</summary>
+    private static class Prototype<TGrainInterface>
+    {
+        public static readonly GrainProxy Proxy = (GrainProxy)(object)DispatchProxy.Create<TGrainInterface, GrainProxy>()!;
     }
 }
