@@ -114,23 +114,8 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
     public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
         Post(connectionIds.Select(id => _connections.GetValueOrDefault(id)).OfType<ConnectionOutbox>(), methodName, args);
 
-    public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default)
-    {
-        if (_groups.TryGetValue(groupName, out var group))
-        {
-            var members = group.Members(_groupChanges);
-            if (members.Length > 0)
-            {
-                var message = new SerializedHubMessage(new InvocationMessage(methodName, args));
-                foreach (var outbox in members)
-                {
-                    outbox.Post(message);
-                }
-            }
-        }
-
-        return Task.CompletedTask;
-    }
+    public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+        Post(Members(groupName), methodName, args);
 
     public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
         Post(groupNames.SelectMany(Members).Distinct(), methodName, args);
@@ -147,15 +132,21 @@ internal sealed partial class BoundedHubLifetimeManager<THub> : HubLifetimeManag
     // Enumerating the dictionaries themselves: their Values property copies every entry into a new list.
     private IEnumerable<ConnectionOutbox> All() => _connections.Select(c => c.Value);
 
-    private IEnumerable<ConnectionOutbox> Members(string groupName) =>
+    private ConnectionOutbox[] Members(string groupName) =>
         _groups.TryGetValue(groupName, out var group) ? group.Members(_groupChanges) : [];
 
-    private static Task Post(IEnumerable<ConnectionOutbox> recipients, string methodName, object?[] args)
+    private static Task Post(IEnumerable<ConnectionOutbox> recipients, string methodName, object?[] args) =>
+        Post([.. recipients], methodName, args);
+
+    private static Task Post(ConnectionOutbox[] recipients, string methodName, object?[] args)
     {
-        SerializedHubMessage? message = null;
-        foreach (var outbox in recipients)
+        if (recipients.Length > 0)
         {
-            outbox.Post(message ??= new SerializedHubMessage(new InvocationMessage(methodName, args)));
+            var message = new SerializedHubMessage(new InvocationMessage(methodName, args));
+            foreach (var outbox in recipients)
+            {
+                outbox.Post(message);
+            }
         }
 
         return Task.CompletedTask;
