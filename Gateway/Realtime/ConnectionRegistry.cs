@@ -112,6 +112,9 @@ internal sealed class ChatConnection(HubCallerContext context, string username, 
     /// <summary>When the session was last confirmed live (a <see cref="TimeProvider"/> timestamp; 0 = at connect).</summary>
     public long SessionCheckedAt { get; set; }
 
+    /// <summary>Keeps its hub invocations in the order it sent them.</summary>
+    public InvocationSequence Invocations { get; } = new();
+
     /// <summary>Marks the session ended and closes the connection.</summary>
     public void Revoke()
     {

@@ -8,6 +8,13 @@ internal static class RealtimeServiceCollectionExtensions
     /// <summary>Hard cap of a hub frame at the transport; frames over the 32 KB rule but under this get a HubException instead of a closed connection.</summary>
     private const long TransportFrameCap = 1024 * 1024;
 
+    /// <summary>
+    /// How many invocations of one connection may be in flight. Sends overlap up to this many, waiting for their
+    /// commits together; <see cref="LiveSessionHubFilter"/> keeps them, and everything else, in the order sent.
+    /// A connection over it is not read until one finishes.
+    /// </summary>
+    private const int InvocationsInFlightPerConnection = 8;
+
     public static IServiceCollection AddRealtime(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ConnectionLimitOptions>().Bind(configuration.GetSection(ConnectionLimitOptions.SectionName));
@@ -16,7 +23,11 @@ internal static class RealtimeServiceCollectionExtensions
         services.AddSingleton<StreamHubBridge>();
         services.AddSingleton<LiveSessionHubFilter>();
         services.AddSingleton<ChatHubFilter>();
-        services.AddSignalR(options => options.MaximumReceiveMessageSize = TransportFrameCap)
+        services.AddSignalR(options =>
+            {
+                options.MaximumReceiveMessageSize = TransportFrameCap;
+                options.MaximumParallelInvocationsPerClient = InvocationsInFlightPerConnection;
+            })
             .AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new ChatMessageJsonConverter()));
 
         // The filters as instances: a filter added by type is looked up (or built) and awaited in a wrapper of its own

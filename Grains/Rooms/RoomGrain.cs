@@ -30,7 +30,12 @@ public sealed partial class RoomGrain(
     public const int RecentWindowSize = 200;
 
     private readonly RecentMessages _recent = new(RecentWindowSize);
+    private readonly Lock _appendOrder = new();
     private Action<ChatMessage>? _onCommitted;
+
+    // The last post that had to wait before its append (a reply's lookup, or a post queued behind one); completed
+    // once that append is issued. Posts arriving meanwhile queue behind it.
+    private Task? _lastHeldAppend;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -180,18 +185,52 @@ public sealed partial class RoomGrain(
 
     // Interleaves with other calls (see IRoomGrain.PostAsync): it only reads the room's state record, which
     // turns replace but never change in place. What happens after the commit runs in OnCommittedAsync.
-    public async Task<PostResult> PostAsync(string sender, string text, string? clientMessageId, long? replyTo = null)
+    // Posts are appended in the order they reach the room, so one sender's messages are stored in the order
+    // sent: a reply whose original must be looked up first holds the posts behind it until it is appended.
+    public Task<PostResult> PostAsync(string sender, string text, string? clientMessageId, long? replyTo = null)
     {
         EnsureExists();
         EnsureMember(sender);
         ChatLimits.ValidateMessage(text, clientMessageId);
-        if (replyTo is { } original && (original < 1 || await changes.FindAsync(GrainKey, original) is null))
+        var mentions = MessageText.MentionsIn(text, room.State.Members);
+        lock (_appendOrder)
         {
-            throw ChatException.Invalid($"replyTo {original} is not a message of this room", "replyTo");
+            if (replyTo is null && _lastHeldAppend?.IsCompleted != false)
+            {
+                return log.AppendAsync(GrainKey, sender, text, clientMessageId, _onCommitted ??= ScheduleOnCommitted, replyTo, mentions);
+            }
+
+            var previous = _lastHeldAppend;
+            var appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _lastHeldAppend = appended.Task;
+            return AppendInTurnAsync(previous, appended, sender, text, clientMessageId, replyTo, mentions);
+        }
+    }
+
+    private async Task<PostResult> AppendInTurnAsync(
+        Task? previous, TaskCompletionSource appended, string sender, string text, string? clientMessageId, long? replyTo, IReadOnlyList<string> mentions)
+    {
+        Task<PostResult> append;
+        try
+        {
+            if (previous is not null)
+            {
+                await previous;
+            }
+
+            if (replyTo is { } original && (original < 1 || await changes.FindAsync(GrainKey, original) is null))
+            {
+                throw ChatException.Invalid($"replyTo {original} is not a message of this room", "replyTo");
+            }
+
+            append = log.AppendAsync(GrainKey, sender, text, clientMessageId, _onCommitted ??= ScheduleOnCommitted, replyTo, mentions);
+        }
+        finally
+        {
+            appended.SetResult();
         }
 
-        var mentions = MessageText.MentionsIn(text, room.State.Members);
-        return await log.AppendAsync(GrainKey, sender, text, clientMessageId, _onCommitted ??= ScheduleOnCommitted, replyTo, mentions);
+        return await append;
     }
 
     public async Task<ChatMessage> EditAsync(string username, long id, string text)

@@ -554,9 +554,10 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
 
     // Nothing waiting: an interleaving call starts at once, an ordinary one when the activation is idle. Once a
     // call waits, later ones (interleaving too) queue behind it, so a steady stream of interleaving calls cannot
-    // starve an ordinary one.
+    // starve an ordinary one. While a drain runs, the call it has just taken may not have started yet: a call
+    // arriving then queues too, so calls made one after another start in that order.
     private bool CanStartNow(TurnKind kind) =>
-        _lifecycleItem is null && _queue.Count == 0 && (kind == TurnKind.AlwaysInterleave || !_drainScheduled) && CanStart(kind);
+        _lifecycleItem is null && _queue.Count == 0 && !_drainScheduled && CanStart(kind);
 
     private bool CanStart(TurnKind kind)
     {

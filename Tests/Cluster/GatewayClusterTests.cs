@@ -59,6 +59,42 @@ public sealed class GatewayClusterTests(GatewayCluster cluster) : IClassFixture<
     }
 
     [PostgresFact]
+    public async Task Pipelined_sends_of_one_connection_to_rooms_held_by_other_nodes_are_stored_in_the_order_sent()
+    {
+        const int Rooms = 6;
+        const int SendsPerRoom = 6;
+        await using var alice = await ChatClient.RegisterAsync(A);
+        var roomIds = new string[Rooms];
+        for (var r = 0; r < Rooms; r++)
+        {
+            // Six rooms: the chance that node A holds every one of them is 1 in 729.
+            roomIds[r] = await alice.CreateRoomAsync();
+            await alice.PostAsync(roomIds[r], "original");
+        }
+
+        var hub = await alice.ConnectAsync();
+        var acks = new List<(int Room, int Index, Task<JsonElement> Ack)>();
+        for (var i = 0; i < SendsPerRoom; i++)
+        {
+            for (var r = 0; r < Rooms; r++)
+            {
+                acks.Add((r, i, i == 3
+                    ? hub.InvokeAsync<JsonElement>("SendReply", roomIds[r], 1L, $"m{i}", $"c{r}-{i}")
+                    : hub.InvokeAsync<JsonElement>("SendMessage", roomIds[r], $"m{i}", $"c{r}-{i}")));
+            }
+        }
+
+        await Task.WhenAll(acks.Select(a => a.Ack)).WaitAsync(ChatClient.WaitLimit);
+
+        for (var r = 0; r < Rooms; r++)
+        {
+            var inRoom = acks.Where(a => a.Room == r).Select(a => a.Ack.Result).ToArray();
+            Assert.Equal(Enumerable.Range(2, SendsPerRoom).Select(id => (long)id), inRoom.Select(m => m.GetProperty("id").GetInt64()));
+            Assert.Equal(Enumerable.Range(0, SendsPerRoom).Select(i => $"m{i}"), (await alice.HistoryAsync(roomIds[r], "?after=1")).Select(m => m.GetProperty("text").GetString()));
+        }
+    }
+
+    [PostgresFact]
     public async Task A_direct_message_sent_through_one_node_reaches_the_recipient_on_another()
     {
         await using var alice = await ChatClient.RegisterAsync(A);

@@ -143,6 +143,33 @@ public sealed class RoomGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Posts_are_stored_in_the_order_they_reach_the_room_even_when_a_reply_must_look_up_its_original()
+    {
+        await Room("order").CreateAsync("Order", "alice");
+        var original = await Room("order").PostAsync("alice", "original", null);
+
+        var posts = Enumerable.Range(0, 60)
+            .Select(i => i % 6 == 0 ? Room("order").PostAsync("alice", $"reply {i}", null, original.Message.Id) : Room("order").PostAsync("alice", $"post {i}", null))
+            .ToArray();
+        var stored = await Task.WhenAll(posts);
+
+        Assert.Equal(Enumerable.Range(2, 60).Select(id => (long)id), stored.Select(s => s.Message.Id));
+    }
+
+    [Fact]
+    public async Task A_refused_reply_does_not_hold_up_the_posts_behind_it()
+    {
+        await Room("refused").CreateAsync("Refused", "alice");
+
+        var reply = Room("refused").PostAsync("alice", "to nothing", null, replyTo: 999);
+        var after = Room("refused").PostAsync("alice", "next", null);
+
+        var refused = await Assert.ThrowsAsync<ChatException>(() => reply);
+        Assert.Equal(ChatErrorCode.Invalid, refused.Code);
+        Assert.Equal(1, (await after).Message.Id);
+    }
+
+    [Fact]
     public async Task History_from_memory_matches_the_message_log_page_for_page()
     {
         await Room("pages").CreateAsync("Pages", "alice");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using GrainChat.Tests.Infrastructure;
 using GrainChat.Tests.TestGrains;
 
@@ -37,6 +38,43 @@ public sealed class TurnBasedExecutionTests
         gate.SetResult();
         await Task.WhenAll(calls).WaitAsync(WaitLimit);
         Assert.Equal(0, inFlight.Value);
+    }
+
+    [Fact]
+    public async Task Interleaving_calls_made_one_after_another_start_in_that_order_while_other_calls_queue()
+    {
+        const int Calls = 10_000;
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var grain = silo.GrainFactory.GetGrain<IGateGrain>("in-order");
+        var arrivals = new ConcurrentQueue<int>();
+        using var stop = new CancellationTokenSource();
+
+        // Ordinary calls from two other threads keep the grain queueing calls and draining its queue.
+        var busy = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await grain.YieldingTouchAsync();
+            }
+        })).ToArray();
+        while (await grain.PeekAsync() < 100)
+        {
+            await Task.Delay(10);
+        }
+
+        var calls = new Task[Calls];
+        for (var i = 0; i < Calls; i++)
+        {
+            // Unevenly spaced, so the queue now and then empties just as the drain takes the previous call.
+            Thread.SpinWait(Random.Shared.Next(0, 300));
+            calls[i] = grain.ArriveAsync(arrivals, i);
+        }
+
+        await Task.WhenAll(calls).WaitAsync(WaitLimit);
+        await stop.CancelAsync();
+        await Task.WhenAll(busy).WaitAsync(WaitLimit);
+
+        Assert.Equal(Enumerable.Range(0, Calls), arrivals);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using GrainChat.Runtime;
 using GrainChat.Silo;
 
@@ -22,6 +23,13 @@ public interface IGateGrain : IGrainWithStringKey
     Task HoldInterleavedAsync(Task gate, TaskCompletionSource entered);
 
     Task<int> RunningGrainCountAsync();
+
+    /// <summary>An ordinary call whose turn goes asynchronous once, so calls behind it queue.</summary>
+    Task YieldingTouchAsync();
+
+    /// <summary>Adds <paramref name="number"/> to <paramref name="arrivals"/> as its turn starts.</summary>
+    [AlwaysInterleave]
+    Task ArriveAsync(ConcurrentQueue<int> arrivals, int number);
 }
 
 public sealed class GateGrain(SharedCounter inFlight) : Grain, IGateGrain
@@ -53,6 +61,18 @@ public sealed class GateGrain(SharedCounter inFlight) : Grain, IGateGrain
     }
 
     public Task<int> RunningGrainCountAsync() => Task.FromResult(inFlight.Value);
+
+    public async Task YieldingTouchAsync()
+    {
+        await Task.Yield();
+        _touches++;
+    }
+
+    public Task ArriveAsync(ConcurrentQueue<int> arrivals, int number)
+    {
+        arrivals.Enqueue(number);
+        return Task.CompletedTask;
+    }
 }
 
 /// <summary>A counter shared by every activation in a test silo (registered as a singleton).</summary>
