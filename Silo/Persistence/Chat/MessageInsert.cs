@@ -24,6 +24,23 @@ internal static class MessageInsert
         return found.Count == 0 ? null : found[0];
     }
 
+    /// <summary>PostgreSQL: many messages in one statement, each column an array parameter; rows that conflict are skipped.</summary>
+    public const string ManySql =
+        "INSERT INTO messages (room_id, seq, sender, text, client_message_id, created_at, reply_to, mentions) SELECT * FROM unnest(@rooms, @seqs, @senders, @texts, @clients, @created, @replyTos, @mentions) ON CONFLICT DO NOTHING";
+
+    public static void ForMany(DbCommand command, ChatMessage[] messages)
+    {
+        command.CommandText = ManySql;
+        command.AddParameter("rooms", Array.ConvertAll(messages, m => m.RoomId));
+        command.AddParameter("seqs", Array.ConvertAll(messages, m => m.Id));
+        command.AddParameter("senders", Array.ConvertAll(messages, m => m.Sender));
+        command.AddParameter("texts", Array.ConvertAll(messages, m => m.Text));
+        command.AddParameter("clients", Array.ConvertAll(messages, m => m.ClientMessageId));
+        command.AddParameter("created", Array.ConvertAll(messages, m => UnixTime.ToMilliseconds(m.Timestamp)));
+        command.AddParameter("replyTos", Array.ConvertAll(messages, m => m.ReplyTo));
+        command.AddParameter("mentions", Array.ConvertAll(messages, m => MessageRows.Mentions(m.Mentions) as string));
+    }
+
     /// <summary>The insert's parameters, in the order of <see cref="Values"/>.</summary>
     public static readonly string[] ParameterNames = ["room", "seq", "sender", "text", "client", "created", "replyTo", "mentions"];
 

@@ -257,8 +257,8 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var statements = new AdoMessageLogStatements(connection, transaction);
         var timestamp = UnixTime.Now(_time);
-        var results = batch.Count > 1 && connection.CanCreateBatch
-            ? await TryInsertInOneRoundTripAsync(connection, transaction, statements, batch, timestamp, cancellationToken).ConfigureAwait(false)
+        var results = batch.Count > 1 && _dialect is PostgresDialect
+            ? await TryInsertInOneStatementAsync(connection, transaction, statements, batch, timestamp, cancellationToken).ConfigureAwait(false)
             : null;
         results ??= await InsertOneByOneAsync(statements, batch, timestamp).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -266,11 +266,11 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
     }
 
     /// <summary>
-    /// A database across the network (PostgreSQL) gets every insert of the batch in one round trip instead of one
-    /// each. Null when any row was not inserted — a repeated client message id, or an id another node took first —
-    /// after taking the whole attempt back: the rows then go one by one, which answers both cases.
+    /// PostgreSQL gets the whole batch as one statement over arrays (one round trip, one plan, instead of one insert
+    /// per message). Null when any row was not inserted — a repeated client message id, or an id another node took
+    /// first — after taking the whole attempt back: the rows then go one by one, which answers both cases.
     /// </summary>
-    private async Task<PostResult[]?> TryInsertInOneRoundTripAsync(
+    private async Task<PostResult[]?> TryInsertInOneStatementAsync(
         DbConnection connection, DbTransaction transaction, IMessageLogStatements statements, List<PendingAppend> batch, DateTimeOffset timestamp, CancellationToken cancellationToken)
     {
         var lastIds = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -288,23 +288,10 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         }
 
         await ExecuteAsync(connection, transaction, "SAVEPOINT insert_batch", cancellationToken).ConfigureAwait(false);
-        await using var inserts = connection.CreateBatch();
-        inserts.Transaction = transaction;
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var insert = inserts.CreateBatchCommand();
-            insert.CommandText = MessageInsert.Sql;
-            var values = MessageInsert.Values(messages[i]);
-            for (var p = 0; p < values.Length; p++)
-            {
-                insert.AddParameter(MessageInsert.ParameterNames[p], values[p]);
-            }
-
-            inserts.BatchCommands.Add(insert);
-        }
-
-        await inserts.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        if (inserts.BatchCommands.Any(insert => insert.RecordsAffected != 1))
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        MessageInsert.ForMany(insert, messages);
+        if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != messages.Length)
         {
             await ExecuteAsync(connection, transaction, "ROLLBACK TO SAVEPOINT insert_batch", cancellationToken).ConfigureAwait(false);
             return null;
