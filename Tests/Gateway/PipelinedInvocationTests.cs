@@ -63,6 +63,9 @@ public static class PipelinedInvocationScenarios
         Assert.Equal(Enumerable.Range(2, sends).Select(id => (long)id), stored.Select(m => m.GetProperty("id").GetInt64()));
         var history = await alice.HistoryAsync(roomId, $"?after={original}&limit=200");
         Assert.Equal(Enumerable.Range(0, sends).Select(i => $"m{i}"), history.Select(m => m.GetProperty("text").GetString()));
+        Assert.Equal(
+            Enumerable.Range(0, sends).Select(i => i % 5 == 0 ? original : (long?)null),
+            history.Select(m => m.TryGetProperty("replyTo", out var replyTo) && replyTo.ValueKind == JsonValueKind.Number ? replyTo.GetInt64() : (long?)null));
     }
 
     public static async Task JoinThenSend(IGatewayEndpoint gateway)
