@@ -203,11 +203,11 @@ public sealed partial class RoomGrain(
             var previous = _lastHeldAppend;
             var appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _lastHeldAppend = appended.Task;
-            return AppendInTurnAsync(previous, appended, sender, text, clientMessageId, replyTo, mentions);
+            return AppendInOrderAsync(previous, appended, sender, text, clientMessageId, replyTo, mentions);
         }
     }
 
-    private async Task<PostResult> AppendInTurnAsync(
+    private async Task<PostResult> AppendInOrderAsync(
         Task? previous, TaskCompletionSource appended, string sender, string text, string? clientMessageId, long? replyTo, IReadOnlyList<string> mentions)
     {
         Task<PostResult> append;

@@ -134,7 +134,7 @@ public sealed class PostgresMessageLogTests(PostgresServer server)
         var log = silo.Services.GetRequiredService<GrainChat.Storage.IMessageLog>();
         await log.AppendAsync("room-b", "bob", "before", "b-0");
 
-        // Made at once, so they share commit batches (one round trip each on PostgreSQL).
+        // Made at once, so they share commit batches (one INSERT statement each on PostgreSQL).
         var appends = Enumerable.Range(0, 300).Select(i => log.AppendAsync($"room-{"abc"[i % 3]}", "alice", $"m{i}", $"c{i}")).ToArray();
         var stored = await Task.WhenAll(appends);
         var repeat = await log.AppendAsync("room-a", "alice", "m0 again", "c0");
