@@ -8,8 +8,9 @@ namespace GrainChat.Silo.Persistence.Chat;
 /// <summary>The SQL the message log's writer runs, shared by both ways it runs it (ADO.NET, SQLite's own statements).</summary>
 internal static class MessageInsert
 {
-    public const string Sql =
-        "INSERT INTO messages (room_id, seq, sender, text, client_message_id, created_at, reply_to, mentions) VALUES (@room, @seq, @sender, @text, @client, @created, @replyTo, @mentions) ON CONFLICT DO NOTHING";
+    private const string Into = "INSERT INTO messages (room_id, seq, sender, text, client_message_id, created_at, reply_to, mentions)";
+
+    public const string Sql = Into + " VALUES (@room, @seq, @sender, @text, @client, @created, @replyTo, @mentions) ON CONFLICT DO NOTHING";
 
     public const string LastIdSql = "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = @room";
 
@@ -26,7 +27,7 @@ internal static class MessageInsert
 
     /// <summary>PostgreSQL: many messages in one statement, each column an array parameter; rows that conflict are skipped.</summary>
     public const string ManySql =
-        "INSERT INTO messages (room_id, seq, sender, text, client_message_id, created_at, reply_to, mentions) SELECT * FROM unnest(@rooms, @seqs, @senders, @texts, @clients, @created, @replyTos, @mentions) ON CONFLICT DO NOTHING";
+        Into + " SELECT * FROM unnest(@rooms, @seqs, @senders, @texts, @clients, @created, @replyTos, @mentions) ON CONFLICT DO NOTHING";
 
     public static void ForMany(DbCommand command, ChatMessage[] messages)
     {
