@@ -80,6 +80,13 @@ async function fanout({ ratePerSender, seconds, drainSeconds, typingPerSecond = 
   return { sent, failed, received, typingSent, typingReceived, samples, toServer: toServer.filter(Number.isFinite), fromServer: fromServer.filter(Number.isFinite), eventLoopDelayMs, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
+// A client message id ordered like the web client's (UUID version 7: milliseconds first, as text), which the message
+// log's client-id index is keyed for; the rest only makes it unique. The ids sent before ("pid-room-lane-n") sorted as
+// text by lane and then by the digits of n, so each insert landed inside the room's part of the index, not at its end.
+function timeOrderedId(at, lane, n) {
+  return `${Math.floor(at).toString(16).padStart(12, "0")}-${process.pid}-${lane}-${n}`;
+}
+
 // Closed loop: each sender keeps `inFlight` sends outstanding, sending again as each is acknowledged.
 async function writes({ seconds, inFlight }) {
   const senders = connections.filter((c) => c.sender);
@@ -90,7 +97,7 @@ async function writes({ seconds, inFlight }) {
     let n = 0;
     while (now() < end) {
       const t = now();
-      try { await c.client.send(c.room, `${t}|w`, `${process.pid}-${c.room}-${lane}-${n++}`); acked++; if (latencies.length < MAX_SAMPLES) latencies.push(now() - t); }
+      try { await c.client.send(c.room, `${t}|w`, timeOrderedId(t, lane, n++)); acked++; if (latencies.length < MAX_SAMPLES) latencies.push(now() - t); }
       catch { failed++; }
     }
   })));
