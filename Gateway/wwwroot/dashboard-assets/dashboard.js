@@ -31,13 +31,25 @@ const time = (iso) => new Date(iso).toLocaleTimeString();
 
 // ---- connections (paged; the newest page is kept live by events) ----------------------------------------------
 
+// A page fetched while events arrive may predate them, so the events seen while the newest load is in flight
+// are replayed on its result; an older load's result is dropped.
+let connectionEventsDuringLoad = null;
+
 async function loadConnections() {
-  const user = $("connections-user").value.trim();
-  const query = new URLSearchParams({ offset: view.offset, limit: PAGE_SIZE, ...(user ? { user } : {}) });
-  const page = await api("GET", `/api/admin/connections?${query}`);
-  view.connections = page.connections;
-  view.connectionCount = page.count;
-  renderConnections();
+  const events = [];
+  connectionEventsDuringLoad = events;
+  try {
+    const user = $("connections-user").value.trim();
+    const query = new URLSearchParams({ offset: view.offset, limit: PAGE_SIZE, ...(user ? { user } : {}) });
+    const page = await api("GET", `/api/admin/connections?${query}`);
+    if (connectionEventsDuringLoad !== events) return;
+    view.connections = page.connections;
+    view.connectionCount = page.count;
+    for (const [apply, c] of events) apply(c);
+    renderConnections();
+  } finally {
+    if (connectionEventsDuringLoad === events) connectionEventsDuringLoad = null;
+  }
 }
 
 function renderConnections() {
@@ -59,19 +71,26 @@ function renderConnections() {
   }));
 }
 
-function onConnection(c) {
+function addConnection(c) {
   const filter = $("connections-user").value.trim().toLowerCase();
   if (filter && c.username.toLowerCase() !== filter) return;
+  if (view.connections.some((x) => x.connectionId === c.connectionId)) return;
   view.connectionCount++;
   if (view.offset === 0) view.connections = [c, ...view.connections].slice(0, PAGE_SIZE);
-  renderConnections();
 }
 
-function onDisconnection(c) {
+function removeConnection(c) {
   const before = view.connections.length;
   view.connections = view.connections.filter((x) => x.connectionId !== c.connectionId);
   if (view.connections.length !== before || !$("connections-user").value) view.connectionCount = Math.max(0, view.connectionCount - 1);
-  renderConnections();
+}
+
+function onConnectionEvent(apply) {
+  return (c) => {
+    connectionEventsDuringLoad?.push([apply, c]);
+    apply(c);
+    renderConnections();
+  };
 }
 
 $("connections-next").addEventListener("click", () => { if (view.offset + PAGE_SIZE < view.connectionCount) { view.offset += PAGE_SIZE; loadConnections(); } });
@@ -231,8 +250,8 @@ async function start() {
     calls: makeChart("chart-calls", "calls/s"),
   };
   const hub = new signalR.HubConnectionBuilder().withUrl("/hubs/chat").withAutomaticReconnect().build();
-  hub.on("admin:connection", onConnection);
-  hub.on("admin:disconnection", onDisconnection);
+  hub.on("admin:connection", onConnectionEvent(addConnection));
+  hub.on("admin:disconnection", onConnectionEvent(removeConnection));
   hub.on("admin:message", onTraffic);
   hub.on("admin:stats", onStats);
   hub.onreconnecting(() => { $("hub-state").textContent = "reconnecting…"; $("hub-state").className = "badge down"; });
