@@ -17,8 +17,7 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
 
         await using var user = await ChatClient.RegisterAsync(gateway);
         var userHub = await user.ConnectAsync();
-        var connectionId = (await userHub.InvokeAsync<JsonElement>("Ping")).GetProperty("connectionId").GetString()!;
-        var row = page.Locator($"#connections tr[data-connection-id='{connectionId}']");
+        var row = page.Locator($"#connections tr[data-connection-id='{await ConnectionIdAsync(userHub)}']");
         await Assertions.Expect(row).ToBeVisibleAsync();
         await Assertions.Expect(row.Locator("td.user")).ToHaveTextAsync(user.Username);
 
@@ -39,37 +38,77 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
         await using var browser = await Browser.LaunchAsync(playwright);
         var page = await NewPageAsync(browser);
         await using var earlier = await ChatClient.RegisterAsync(gateway);
-        var earlierHub = await earlier.ConnectAsync();
-        var earlierConnectionId = (await earlierHub.InvokeAsync<JsonElement>("Ping")).GetProperty("connectionId").GetString()!;
-        var snapshotTaken = new TaskCompletionSource<IAPIResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await page.RouteAsync("**/api/admin/connections?*", async route =>
-        {
-            var response = await route.FetchAsync();
-            if (!snapshotTaken.TrySetResult(response))
-            {
-                await route.FulfillAsync(new() { Response = response });
-                return;
-            }
-            await release.Task;
-            await route.FulfillAsync(new() { Response = response });
-        });
+        var earlierConnectionId = await ConnectionIdAsync(await earlier.ConnectAsync());
+        var held = await HoldFirstResponseAsync(page, "**/api/admin/connections?*");
         await SignInAsync(page);
-        var snapshot = await (await snapshotTaken.Task.WaitAsync(ChatClient.WaitLimit)).JsonAsync();
-        var connectionsBefore = snapshot!.Value.GetProperty("count").GetInt32();
+        var connectionsBefore = (await held.Fetched.WaitAsync(ChatClient.WaitLimit)).GetProperty("count").GetInt32();
 
         await using var user = await ChatClient.RegisterAsync(gateway);
-        var userHub = await user.ConnectAsync();
-        var connectionId = (await userHub.InvokeAsync<JsonElement>("Ping")).GetProperty("connectionId").GetString()!;
-        var row = page.Locator($"#connections tr[data-connection-id='{connectionId}']");
+        var row = page.Locator($"#connections tr[data-connection-id='{await ConnectionIdAsync(await user.ConnectAsync())}']");
         await Assertions.Expect(row).ToBeVisibleAsync();
-        release.SetResult();
+        held.Release();
 
         // Only the held-back page lists the connection made before the dashboard went live.
         await Assertions.Expect(page.Locator($"#connections tr[data-connection-id='{earlierConnectionId}']")).ToBeVisibleAsync();
         await Assertions.Expect(row.Locator("td.user")).ToHaveTextAsync(user.Username);
         await Assertions.Expect(page.Locator("#connections-count")).ToHaveTextAsync($"({connectionsBefore + 1})");
     }
+
+    [BrowserFact]
+    public async Task A_message_that_arrives_while_the_traffic_log_is_loading_stays_listed_once()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Browser.LaunchAsync(playwright);
+        var page = await NewPageAsync(browser);
+        await using var user = await ChatClient.RegisterAsync(gateway);
+        var roomId = await user.CreateRoomAsync();
+        await user.PostAsync(roomId, "before the dashboard");
+        var held = await HoldFirstResponseAsync(page, "**/api/admin/logs?*");
+        await SignInAsync(page);
+        await held.Fetched.WaitAsync(ChatClient.WaitLimit);
+
+        await user.PostAsync(roomId, "while the log loads");
+        var whileLoading = page.Locator("#traffic tbody tr", new() { HasText = "while the log loads" });
+        await Assertions.Expect(whileLoading).ToBeVisibleAsync();
+        held.Release();
+
+        await Assertions.Expect(page.Locator("#traffic tbody tr", new() { HasText = "before the dashboard" })).ToBeVisibleAsync();
+        await Assertions.Expect(whileLoading).ToHaveCountAsync(1);
+    }
+
+    /// <summary>Lets the page's first request matching <paramref name="url"/> reach the server at once but holds its
+    /// response back until released, so events can arrive between the server's snapshot and the page seeing it.</summary>
+    private static async Task<HeldResponse> HoldFirstResponseAsync(IPage page, string url)
+    {
+        var held = new HeldResponse();
+        await page.RouteAsync(url, async route =>
+        {
+            var response = await route.FetchAsync();
+            if (held.TryHold(await response.JsonAsync() ?? default))
+            {
+                await held.Released;
+            }
+            await route.FulfillAsync(new() { Response = response });
+        });
+        return held;
+    }
+
+    private sealed class HeldResponse
+    {
+        private readonly TaskCompletionSource<JsonElement> _fetched = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<JsonElement> Fetched => _fetched.Task;
+
+        public Task Released => _released.Task;
+
+        public bool TryHold(JsonElement body) => _fetched.TrySetResult(body);
+
+        public void Release() => _released.SetResult();
+    }
+
+    private static async Task<string> ConnectionIdAsync(HubConnection hub) =>
+        (await hub.InvokeAsync<JsonElement>("Ping")).GetProperty("connectionId").GetString()!;
 
     private async Task<IPage> NewPageAsync(IBrowser browser) =>
         await (await browser.NewContextAsync(new() { BaseURL = gateway.ServerAddress.ToString(), ViewportSize = new() { Width = 1400, Height = 1000 } })).NewPageAsync();

@@ -111,19 +111,37 @@ function logRow(entry) {
   return row;
 }
 
+// As with connections, entries that arrive while the newest load is in flight are replayed on its result.
+let trafficDuringLoad = null;
+const trafficKey = (entry) => JSON.stringify([entry.timestamp, entry.event, entry.from, entry.room, entry.data]);
+
 async function loadLogs() {
-  const room = $("log-room").value.trim();
-  const user = $("log-user").value.trim();
-  const query = new URLSearchParams({ limit: MAX_LOG_ROWS, ...(room ? { room } : {}), ...(user ? { user } : {}) });
-  const { logs } = await api("GET", `/api/admin/logs?${query}`);
-  $("traffic").tBodies[0].replaceChildren(...logs.reverse().map(logRow));
+  const arrived = [];
+  trafficDuringLoad = arrived;
+  try {
+    const room = $("log-room").value.trim();
+    const user = $("log-user").value.trim();
+    const query = new URLSearchParams({ limit: MAX_LOG_ROWS, ...(room ? { room } : {}), ...(user ? { user } : {}) });
+    const { logs } = await api("GET", `/api/admin/logs?${query}`);
+    if (trafficDuringLoad !== arrived) return;
+    const listed = new Set(logs.map(trafficKey));
+    $("traffic").tBodies[0].replaceChildren(...logs.reverse().map(logRow));
+    for (const entry of arrived) if (!listed.has(trafficKey(entry))) prependLog(entry);
+  } finally {
+    if (trafficDuringLoad === arrived) trafficDuringLoad = null;
+  }
+}
+
+function prependLog(entry) {
+  const body = $("traffic").tBodies[0];
+  body.prepend(logRow(entry));
+  while (body.rows.length > MAX_LOG_ROWS) body.deleteRow(-1);
 }
 
 function onTraffic(entry) {
   if (!logMatches(entry)) return;
-  const body = $("traffic").tBodies[0];
-  body.prepend(logRow(entry));
-  while (body.rows.length > MAX_LOG_ROWS) body.deleteRow(-1);
+  trafficDuringLoad?.push(entry);
+  prependLog(entry);
 }
 
 $("log-room").addEventListener("change", loadLogs);
