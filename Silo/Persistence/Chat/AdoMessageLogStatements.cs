@@ -10,17 +10,13 @@ internal sealed class AdoMessageLogStatements : IMessageLogStatements, IAsyncDis
 {
     private readonly DbConnection _connection;
     private readonly DbTransaction _transaction;
-    private readonly DbCommand _insert;
-    private readonly DbParameter[] _insertParameters;
+    private DbCommand? _insert;
+    private DbParameter[] _insertParameters = [];
 
     public AdoMessageLogStatements(DbConnection connection, DbTransaction transaction)
     {
         _connection = connection;
         _transaction = transaction;
-        _insert = connection.CreateCommand();
-        _insert.Transaction = transaction;
-        _insert.CommandText = MessageInsert.Sql;
-        _insertParameters = [.. MessageInsert.ParameterNames.Select(name => _insert.AddParameter(name, null))];
     }
 
     public async ValueTask<long> LastIdAsync(string roomId)
@@ -32,6 +28,12 @@ internal sealed class AdoMessageLogStatements : IMessageLogStatements, IAsyncDis
 
     public async ValueTask<bool> TryInsertAsync(ChatMessage message)
     {
+        if (_insert is null)
+        {
+            _insert = Command(MessageInsert.Sql);
+            _insertParameters = [.. MessageInsert.ParameterNames.Select(name => _insert.AddParameter(name, null))];
+        }
+
         var values = MessageInsert.Values(message);
         for (var p = 0; p < values.Length; p++)
         {
@@ -47,7 +49,7 @@ internal sealed class AdoMessageLogStatements : IMessageLogStatements, IAsyncDis
         return await MessageInsert.FindAsync(command, roomId, sender, clientMessageId).ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync() => _insert.DisposeAsync();
+    public ValueTask DisposeAsync() => _insert?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private DbCommand Command(string? sql)
     {
