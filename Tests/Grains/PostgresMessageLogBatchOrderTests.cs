@@ -7,16 +7,17 @@ using Npgsql;
 namespace GrainChat.Tests.Grains;
 
 /// <summary>
-/// PostgreSQL's log writer inserts the next batch while the one before it commits. Each test makes that overlap
-/// certain: a lock held on the table stops the first batch at its INSERT until the next batch is queued behind it.
+/// Batches queued behind one that has not committed yet: each test holds the log writer's first batch at its INSERT
+/// (a lock on the table) until the rest is queued. The ids the batches behind take, and how a failure of the
+/// first one reaches them, are what a writer that overlaps batches (tried, measured, not kept) must also get right.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresMessageLogPipelineTests(PostgresServer server)
+public sealed class PostgresMessageLogBatchOrderTests(PostgresServer server)
 {
     private const string RoomId = "room-a";
 
     [PostgresFact]
-    public async Task A_batch_refused_at_commit_fails_alone_and_the_batch_inserted_behind_it_takes_its_ids()
+    public async Task A_batch_refused_at_commit_fails_alone_and_the_batch_behind_it_takes_its_ids()
     {
         var database = await server.CreateDatabaseAsync();
         await using var silo = await TestSilo.StartPostgresAsync(database, services: MessageLogTests.AddChatGrains);
@@ -36,7 +37,7 @@ public sealed class PostgresMessageLogPipelineTests(PostgresServer server)
     }
 
     [PostgresFact]
-    public async Task A_client_message_id_repeated_in_the_batch_behind_a_committing_one_gets_the_stored_message()
+    public async Task A_client_message_id_repeated_in_the_batch_behind_an_uncommitted_one_gets_the_stored_message()
     {
         var database = await server.CreateDatabaseAsync();
         await using var silo = await TestSilo.StartPostgresAsync(database, services: MessageLogTests.AddChatGrains);
@@ -56,7 +57,7 @@ public sealed class PostgresMessageLogPipelineTests(PostgresServer server)
     }
 
     [PostgresFact]
-    public async Task Batches_inserted_behind_committing_ones_keep_every_rooms_ids_in_order()
+    public async Task Batches_queued_behind_an_uncommitted_one_keep_every_rooms_ids_in_order()
     {
         var database = await server.CreateDatabaseAsync();
         await using var silo = await TestSilo.StartPostgresAsync(database, services: MessageLogTests.AddChatGrains);
@@ -75,8 +76,7 @@ public sealed class PostgresMessageLogPipelineTests(PostgresServer server)
 
     /// <summary>
     /// Starts <paramref name="first"/> while the table is locked, waits until the writer's INSERT for it is blocked,
-    /// queues <paramref name="behind"/> and lets the table go: the writer then inserts what is behind while the first
-    /// batch commits.
+    /// queues <paramref name="behind"/> and lets the table go.
     /// </summary>
     private static async Task<(Task<PostResult> First, Task<PostResult>[] Behind)> WithFirstBatchHeldAsync(
         string database, IMessageLog log, Func<Task<PostResult>> first, Func<Task<PostResult>[]> behind)
