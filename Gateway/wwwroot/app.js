@@ -9,6 +9,7 @@ const state = {
   connection: null,
   currentRoom: null,          // { roomId, roomName, direct }
   messages: new Map(),        // roomId -> [Message] ascending by id
+  historyLoaded: new Set(),   // rooms whose latest page was fetched; live messages alone do not count
   loadingOlder: false,
   myRooms: [],
   directs: [],
@@ -86,6 +87,7 @@ function signOut() {
   localStorage.removeItem("grainchat.token");
   localStorage.removeItem("grainchat.username");
   state.messages.clear();
+  state.historyLoaded.clear();
   state.currentRoom = null;
   $("app").hidden = true;
   $("auth").hidden = false;
@@ -305,10 +307,11 @@ async function openRoom(room) {
   $("room-members").textContent = "";
   $("composer").hidden = false;
   for (const item of document.querySelectorAll(".list li")) item.classList.toggle("active", item.dataset.roomId === room.roomId);
-  if (room.roomId && !state.messages.has(room.roomId)) {
+  if (room.roomId && !state.historyLoaded.has(room.roomId)) {
     try {
       const page = await api("GET", `/api/rooms/${encodeURIComponent(room.roomId)}/messages?limit=50`);
       addMessages(room.roomId, page.messages);
+      state.historyLoaded.add(room.roomId);
     } catch (error) { showError("app-error", error); }
   }
   await refreshMembers();

@@ -182,6 +182,32 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         await Browser.ScreenshotAsync(bob, "features-search.png");
     }
 
+    [BrowserFact]
+    public async Task A_room_that_received_a_message_before_it_was_opened_shows_its_history_as_well()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Browser.LaunchAsync(playwright);
+        await using var alice = await ChatClient.RegisterAsync(gateway);
+        var roomName = ChatClient.UniqueName("History ");
+        var roomId = await alice.CreateRoomAsync(roomName);
+        await alice.PostAsync(roomId, "before bob came");
+        var bob = await OpenAsync(browser);
+        await RegisterAsync(bob, ChatClient.UniqueName("bob"));
+        await bob.ReloadAsync();
+        await bob.Locator("#all-rooms li", new() { HasText = roomName }).ClickAsync();
+        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(roomName);
+
+        // A fresh page: the room is not open, and its first message this session comes live.
+        await bob.ReloadAsync();
+        await Assertions.Expect(bob.Locator("#connection-state")).ToHaveTextAsync("connected");
+        await alice.PostAsync(roomId, "while bob looked elsewhere");
+        var room = bob.Locator("#my-rooms li", new() { HasText = roomName });
+        await Assertions.Expect(room.Locator(".badge.unread")).ToHaveTextAsync("1");
+        await room.ClickAsync();
+
+        await Assertions.Expect(bob.Locator("#messages li .text")).ToHaveTextAsync(["before bob came", "while bob looked elsewhere"]);
+    }
+
     private async Task<IPage> OpenAsync(IBrowser browser)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = gateway.ServerAddress.ToString(), ViewportSize = new() { Width = 1100, Height = 700 } });
