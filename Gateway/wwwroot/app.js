@@ -10,6 +10,8 @@ const state = {
   currentRoom: null,          // { roomId, roomName, direct }
   messages: new Map(),        // roomId -> [Message] ascending by id
   historyLoaded: new Set(),   // rooms whose latest page was fetched; live messages alone do not count
+  newerToLoad: new Set(),     // rooms showing an older stretch (a search result): newer pages load on scrolling down
+  loadingNewer: false,
   loadingOlder: false,
   myRooms: [],
   directs: [],
@@ -19,6 +21,7 @@ const state = {
 };
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+const PAGE_SIZE = 50;               // messages per page of history
 const TYPING_SHOWN_MS = 5000;
 const TYPING_SEND_EVERY_MS = 2000;
 
@@ -88,6 +91,7 @@ function signOut() {
   localStorage.removeItem("grainchat.username");
   state.messages.clear();
   state.historyLoaded.clear();
+  state.newerToLoad.clear();
   state.currentRoom = null;
   $("app").hidden = true;
   $("auth").hidden = false;
@@ -115,14 +119,14 @@ async function connect() {
     .withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 10000, 30000])
     .build();
 
-  connection.on("MessageReceived", (message) => { addMessages(message.roomId, [message]); onUnreadActivity(message); });
+  connection.on("MessageReceived", (message) => { addLiveMessage(message); onUnreadActivity(message); });
   connection.on("MessageEdited", (message) => replaceMessage(message.roomId, message.id, () => message));
   connection.on("MessageDeleted", (e) => replaceMessage(e.roomId, e.id, (m) => ({ ...m, deleted: true, text: "", reactions: [], mentions: [] })));
   connection.on("ReactionsChanged", (e) => replaceMessage(e.roomId, e.id, (m) => ({ ...m, reactions: e.reactions })));
   connection.on("UserTyping", (e) => showTyping(e.roomId, e.username));
   connection.on("ReadMarkerChanged", () => refreshSidebar());
   connection.on("Mentioned", () => refreshSidebar());
-  connection.on("DirectMessageReceived", (message) => { addMessages(message.roomId, [message]); refreshDirects(); });
+  connection.on("DirectMessageReceived", (message) => { addLiveMessage(message); refreshDirects(); });
   connection.on("UserJoined", (e) => { notice(e.roomId, `${e.username} joined`); refreshSidebar(); refreshMembers(); });
   connection.on("UserLeft", (e) => { notice(e.roomId, `${e.username} left`); refreshSidebar(); refreshMembers(); });
   connection.on("PresenceChanged", () => { refreshOnline(); refreshMembers(); });
@@ -146,7 +150,7 @@ async function connect() {
 async function catchUp() {
   for (const [roomId, list] of state.messages) {
     let last = list.length ? list[list.length - 1].id : 0;
-    for (;;) {
+    while (!state.newerToLoad.has(roomId)) {
       const missed = await state.connection.invoke("GetNewMessages", roomId, last);
       if (!missed.length) break;
       addMessages(roomId, missed);
@@ -309,7 +313,7 @@ async function openRoom(room) {
   for (const item of document.querySelectorAll(".list li")) item.classList.toggle("active", item.dataset.roomId === room.roomId);
   if (room.roomId && !state.historyLoaded.has(room.roomId)) {
     try {
-      const page = await api("GET", `/api/rooms/${encodeURIComponent(room.roomId)}/messages?limit=50`);
+      const page = await api("GET", `/api/rooms/${encodeURIComponent(room.roomId)}/messages?limit=${PAGE_SIZE}`);
       addMessages(room.roomId, page.messages);
       state.historyLoaded.add(room.roomId);
     } catch (error) { showError("app-error", error); }
@@ -440,7 +444,14 @@ async function openAtMessage(result) {
     : { roomId: result.roomId, roomName: result.roomName, direct: false });
   const list = state.messages.get(result.roomId) ?? [];
   if (!list.some((m) => m.id === result.message.id)) {
-    const page = await api("GET", `/api/rooms/${encodeURIComponent(result.roomId)}/messages?after=${Math.max(0, result.message.id - 25)}&limit=50`);
+    const page = await api("GET", `/api/rooms/${encodeURIComponent(result.roomId)}/messages?after=${Math.max(0, result.message.id - PAGE_SIZE / 2)}&limit=${PAGE_SIZE}`);
+    // Ids in a room have no gaps, so a stretch that does not reach what is loaded would leave a hole: show the
+    // stretch alone, and load what follows it as the reader scrolls down.
+    const reaches = !list.length || !page.messages.length || page.messages[page.messages.length - 1].id + 1 >= list[0].id;
+    if (!reaches) {
+      state.messages.set(result.roomId, []);
+      state.newerToLoad.add(result.roomId);
+    }
     addMessages(result.roomId, page.messages);
   }
   const item = document.querySelector(`#messages li[data-id="${result.message.id}"]`);
@@ -469,6 +480,12 @@ function addMessages(roomId, incoming) {
   list.sort((a, b) => a.id - b.id);
   state.messages.set(roomId, list);
   if (state.currentRoom?.roomId === roomId) render();
+}
+
+// A live message joins the room's list unless the list shows an older stretch, which would leave a hole; scrolling
+// down reaches it.
+function addLiveMessage(message) {
+  if (!state.newerToLoad.has(message.roomId)) addMessages(message.roomId, [message]);
 }
 
 function notice(roomId, text) {
@@ -505,6 +522,44 @@ function render(scrollToEnd) {
   if (scrollToEnd || atBottom) box.scrollTop = box.scrollHeight;
 }
 
+// Scrolling to the bottom of an older stretch loads the next page, until the latest message is in.
+$("messages").addEventListener("scroll", async () => {
+  const room = state.currentRoom;
+  const box = $("messages");
+  if (!state.newerToLoad.has(room?.roomId) || state.loadingNewer || box.scrollHeight - box.scrollTop - box.clientHeight > 40) return;
+  state.loadingNewer = true;
+  try {
+    const top = box.scrollTop;
+    await loadNewer(room.roomId);
+    box.scrollTop = top;
+  } catch (error) { showError("app-error", error); }
+  finally { state.loadingNewer = false; }
+});
+
+async function loadNewer(roomId) {
+  if (await fetchNewer(roomId) < PAGE_SIZE) {
+    // The latest is in. Live messages join from now on; the ones left out meanwhile come with one more read.
+    state.newerToLoad.delete(roomId);
+    while (await fetchNewer(roomId) === PAGE_SIZE) { /* a busy room: read on */ }
+  }
+}
+
+async function fetchNewer(roomId) {
+  const list = state.messages.get(roomId) ?? [];
+  const page = await api("GET", `/api/rooms/${encodeURIComponent(roomId)}/messages?after=${list.length ? list[list.length - 1].id : 0}&limit=${PAGE_SIZE}`);
+  addMessages(roomId, page.messages);
+  return page.messages.length;
+}
+
+// Back from an older stretch to the latest page, as when the reader sends a message.
+async function showLatest(roomId) {
+  state.newerToLoad.delete(roomId);
+  state.messages.set(roomId, []);
+  const page = await api("GET", `/api/rooms/${encodeURIComponent(roomId)}/messages?limit=${PAGE_SIZE}`);
+  addMessages(roomId, page.messages);
+  if (state.currentRoom?.roomId === roomId) render(true);
+}
+
 // Scrolling to the top loads the previous page of history.
 $("messages").addEventListener("scroll", async () => {
   const room = state.currentRoom;
@@ -514,7 +569,7 @@ $("messages").addEventListener("scroll", async () => {
   try {
     const box = $("messages");
     const before = box.scrollHeight;
-    const page = await api("GET", `/api/rooms/${encodeURIComponent(room.roomId)}/messages?before=${list[0].id}&limit=50`);
+    const page = await api("GET", `/api/rooms/${encodeURIComponent(room.roomId)}/messages?before=${list[0].id}&limit=${PAGE_SIZE}`);
     addMessages(room.roomId, page.messages);
     box.scrollTop = box.scrollHeight - before;
   } catch (error) { showError("app-error", error); }
@@ -547,6 +602,7 @@ $("composer").addEventListener("submit", async (event) => {
   }
   const clientMessageId = state.unsent.clientMessageId;
   try {
+    if (state.newerToLoad.has(room.roomId)) await showLatest(room.roomId);
     const message = room.direct
       ? await state.connection.invoke("SendDirectMessage", room.with, text, clientMessageId)
       : state.replyTo

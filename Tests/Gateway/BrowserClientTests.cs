@@ -208,6 +208,75 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         await Assertions.Expect(bob.Locator("#messages li .text")).ToHaveTextAsync(["before bob came", "while bob looked elsewhere"]);
     }
 
+    [BrowserFact]
+    public async Task A_search_result_far_back_opens_its_stretch_without_a_hole_and_scrolling_down_reaches_the_latest()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Browser.LaunchAsync(playwright);
+        await using var alice = await ChatClient.RegisterAsync(gateway);
+        var (roomId, bob) = await JumpToAnEarlyMessageAsync(browser, alice);
+        Assert.Equal(Enumerable.Range(1, 50), await ShownIdsAsync(bob));
+
+        await alice.PostAsync(roomId, "posted while bob reads old messages");
+        var latest = bob.Locator("#messages li[data-id='131']");
+        for (var scroll = 0; scroll < 50 && await latest.CountAsync() == 0; scroll++)
+        {
+            await bob.EvalOnSelectorAsync("#messages", "box => box.scrollTop = box.scrollHeight");
+            await Task.Delay(200);
+        }
+
+        await Assertions.Expect(latest.Locator(".text")).ToHaveTextAsync("posted while bob reads old messages");
+        Assert.Equal(Enumerable.Range(1, 131), await ShownIdsAsync(bob));
+    }
+
+    [BrowserFact]
+    public async Task Sending_while_reading_a_stretch_far_back_shows_the_latest_page_and_the_sent_message()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Browser.LaunchAsync(playwright);
+        await using var alice = await ChatClient.RegisterAsync(gateway);
+        var (_, bob) = await JumpToAnEarlyMessageAsync(browser, alice);
+
+        await SendAsync(bob, "back to the present");
+
+        await Assertions.Expect(bob.Locator("#messages li[data-id='131'] .text")).ToHaveTextAsync("back to the present");
+        Assert.Equal(Enumerable.Range(81, 51), await ShownIdsAsync(bob));
+    }
+
+    /// <summary>Alice fills a room with 130 messages; Bob joins it, searches for the 10th and opens it.</summary>
+    private async Task<(string RoomId, IPage Bob)> JumpToAnEarlyMessageAsync(IBrowser browser, ChatClient alice)
+    {
+        var roomName = ChatClient.UniqueName("Haystack ");
+        var roomId = await alice.CreateRoomAsync(roomName);
+        var needle = ChatClient.UniqueName("needle");
+        for (var id = 1; id <= 130; id++)
+        {
+            await alice.PostAsync(roomId, id == 10 ? $"{needle} in the hay" : $"hay {id}");
+        }
+
+        var bob = await OpenAsync(browser);
+        await RegisterAsync(bob, ChatClient.UniqueName("bob"));
+        await bob.ReloadAsync();
+        await bob.Locator("#all-rooms li", new() { HasText = roomName }).ClickAsync();
+        await Assertions.Expect(bob.Locator("#messages li[data-id='130']")).ToBeVisibleAsync();
+
+        // The search index follows the commits; ask again until it has caught up.
+        var result = bob.Locator("#search-results li", new() { HasText = needle });
+        await bob.FillAsync("#search-text", needle);
+        for (var attempt = 0; attempt < 50 && await result.CountAsync() == 0; attempt++)
+        {
+            await bob.ClickAsync("#search-button");
+            await Task.Delay(100);
+        }
+
+        await result.ClickAsync();
+        await Assertions.Expect(bob.Locator("#messages li.found .text")).ToHaveTextAsync($"{needle} in the hay");
+        return (roomId, bob);
+    }
+
+    private static async Task<IEnumerable<int>> ShownIdsAsync(IPage page) =>
+        (await page.Locator("#messages li[data-id]").EvaluateAllAsync<string[]>("items => items.map(item => item.dataset.id)")).Select(int.Parse);
+
     private async Task<IPage> OpenAsync(IBrowser browser)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = gateway.ServerAddress.ToString(), ViewportSize = new() { Width = 1100, Height = 700 } });
