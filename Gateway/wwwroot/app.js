@@ -310,6 +310,8 @@ async function openRoom(room) {
   $("room-title").textContent = room.direct ? `@${room.roomName}` : room.roomName;
   $("room-members").textContent = "";
   $("composer").hidden = false;
+  // At once, not after the awaits below: focus arriving later would take it from wherever the reader went meanwhile.
+  $("message-text").focus();
   for (const item of document.querySelectorAll(".list li")) item.classList.toggle("active", item.dataset.roomId === room.roomId);
   if (room.roomId && !state.historyLoaded.has(room.roomId)) {
     try {
@@ -323,7 +325,6 @@ async function openRoom(room) {
   $("typing").textContent = "";
   render(true);
   await markRead();
-  $("message-text").focus();
 }
 
 // ---- message changes, reactions, typing, read markers -----------------------------------------------------------
