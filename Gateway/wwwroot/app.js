@@ -458,6 +458,7 @@ async function openAtMessage(result) {
   const item = document.querySelector(`#messages li[data-id="${result.message.id}"]`);
   item?.classList.add("found");
   item?.scrollIntoView({ block: "center" });
+  await loadNewerWhileAtBottom();
 }
 
 $("message-text").addEventListener("input", () => {
@@ -523,19 +524,25 @@ function render(scrollToEnd) {
   if (scrollToEnd || atBottom) box.scrollTop = box.scrollHeight;
 }
 
-// Scrolling to the bottom of an older stretch loads the next page, until the latest message is in.
-$("messages").addEventListener("scroll", async () => {
+// Scrolling to the bottom of an older stretch loads the next page, until the latest message is in; so does a
+// stretch too short to scroll.
+$("messages").addEventListener("scroll", loadNewerWhileAtBottom);
+
+async function loadNewerWhileAtBottom() {
   const room = state.currentRoom;
   const box = $("messages");
-  if (!state.newerToLoad.has(room?.roomId) || state.loadingNewer || box.scrollHeight - box.scrollTop - box.clientHeight > 40) return;
+  const atBottom = () => box.scrollHeight - box.scrollTop - box.clientHeight <= 40;
+  if (state.loadingNewer) return;
   state.loadingNewer = true;
   try {
-    const top = box.scrollTop;
-    await loadNewer(room.roomId);
-    box.scrollTop = top;
+    while (state.currentRoom === room && state.newerToLoad.has(room?.roomId) && atBottom()) {
+      const top = box.scrollTop;
+      await loadNewer(room.roomId);
+      box.scrollTop = top;
+    }
   } catch (error) { showError("app-error", error); }
   finally { state.loadingNewer = false; }
-});
+}
 
 async function loadNewer(roomId) {
   if (await fetchNewer(roomId) < PAGE_SIZE) {
