@@ -51,6 +51,17 @@ async function apiList(path, maxPages = 10) {
   return items;
 }
 
+// Lists are fetched again on many events, so answers can arrive out of order: each fetcher made with this gives
+// only its newest call's answer, and null to a call a newer one has overtaken (its answer would undo newer news).
+function newestOnly(load) {
+  let newest = 0;
+  return async (...args) => {
+    const call = ++newest;
+    const answer = await load(...args);
+    return call === newest ? answer : null;
+  };
+}
+
 function el(tag, text, className) {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = text;
@@ -169,9 +180,13 @@ async function catchUp() {
 
 // ---- sidebar ---------------------------------------------------------------------------------------------------
 
+const fetchRoomLists = newestOnly(() => Promise.all([apiList("/api/rooms"), apiList("/api/rooms?joined=true")]));
+
 async function refreshSidebar() {
   try {
-    const [all, mine] = await Promise.all([apiList("/api/rooms"), apiList("/api/rooms?joined=true")]);
+    const lists = await fetchRoomLists();
+    if (!lists) return;
+    const [all, mine] = lists;
     state.myRooms = mine;
     renderRoomList($("my-rooms"), mine, (room) => openRoom({ roomId: room.roomId, roomName: room.roomName, direct: false }), null, true);
     const mineIds = new Set(mine.map((r) => r.roomId));
@@ -197,8 +212,12 @@ function renderRoomList(list, rooms, onClick, actionLabel, withBadges) {
   }));
 }
 
+const fetchDirects = newestOnly(() => apiList("/api/dm"));
+
 async function refreshDirects() {
-  state.directs = await apiList("/api/dm");
+  const directs = await fetchDirects();
+  if (!directs) return;
+  state.directs = directs;
   $("direct-list").replaceChildren(...state.directs.map((d) => {
     const item = el("li");
     item.dataset.roomId = d.roomId;
@@ -208,8 +227,11 @@ async function refreshDirects() {
   }));
 }
 
+const fetchOnline = newestOnly(() => api("GET", "/api/users/online"));
+
 async function refreshOnline() {
-  const online = await api("GET", "/api/users/online");
+  const online = await fetchOnline();
+  if (!online) return;
   $("online-users").replaceChildren(...online.map((name) => {
     const item = el("li");
     item.append(el("span", name, "online"));
@@ -261,8 +283,12 @@ async function lobby(body) {
   } catch (error) { showError("app-error", error); }
 }
 
+const fetchLobby = newestOnly(() => Promise.all([api("GET", "/api/lobby"), api("GET", "/api/lobby/sessions?limit=200")]));
+
 async function refreshLobby() {
-  const [{ data }, sessions] = await Promise.all([api("GET", "/api/lobby"), api("GET", "/api/lobby/sessions?limit=200")]);
+  const lobbyNow = await fetchLobby();
+  if (!lobbyNow) return;
+  const [{ data }, sessions] = lobbyNow;
   state.lobby = data.user;
   $("lobby-state").textContent = `(${data.user.state})`;
   const all = [...sessions.pending_sessions, ...sessions.active_sessions];
@@ -468,11 +494,13 @@ $("message-text").addEventListener("input", () => {
   state.connection.invoke("Typing", room.roomId).catch(() => { /* typing is a courtesy */ });
 });
 
+const fetchMembers = newestOnly((roomId) => api("GET", `/api/rooms/${encodeURIComponent(roomId)}/members`));
+
 async function refreshMembers() {
   const room = state.currentRoom;
   if (!room?.roomId || room.direct) return;
-  const members = await api("GET", `/api/rooms/${encodeURIComponent(room.roomId)}/members`).catch(() => []);
-  if (state.currentRoom === room) $("room-members").textContent = members.map((m) => (m.online ? `● ${m.username}` : m.username)).join(", ");
+  const members = await fetchMembers(room.roomId).catch(() => []);
+  if (members && state.currentRoom === room) $("room-members").textContent = members.map((m) => (m.online ? `● ${m.username}` : m.username)).join(", ");
 }
 
 function addMessages(roomId, incoming) {

@@ -243,6 +243,38 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         Assert.Equal(Enumerable.Range(81, 51), await ShownIdsAsync(bob));
     }
 
+    [BrowserFact]
+    public async Task An_older_answer_to_the_room_list_that_arrives_last_does_not_undo_a_newer_unread_count()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Browser.LaunchAsync(playwright);
+        await using var alice = await ChatClient.RegisterAsync(gateway);
+        var roomName = ChatClient.UniqueName("Busy ");
+        var roomId = await alice.CreateRoomAsync(roomName);
+        var bob = await OpenAsync(browser);
+        await RegisterAsync(bob, ChatClient.UniqueName("bob"));
+        await bob.ReloadAsync();
+        await bob.Locator("#all-rooms li", new() { HasText = roomName }).ClickAsync();
+        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(roomName);
+        var elsewhere = ChatClient.UniqueName("Elsewhere ");
+        await bob.FillAsync("#new-room-name", elsewhere);
+        await bob.ClickAsync("#create-room-button");
+        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(elsewhere);
+
+        var held = await HeldRequest.HoldFirstAsync(bob, "**/api/rooms?joined=true*", snapshotFirst: true);
+        await alice.PostAsync(roomId, "one");
+        await held.Held.WaitAsync(ChatClient.WaitLimit);
+        await alice.PostAsync(roomId, "two");
+        var badge = bob.Locator("#my-rooms li", new() { HasText = roomName }).Locator(".badge.unread");
+        await Assertions.Expect(badge).ToHaveTextAsync("2");
+
+        var staleAnswer = bob.WaitForResponseAsync(response => response.Url.Contains("joined=true", StringComparison.Ordinal));
+        held.Release();
+        await staleAnswer;
+        await bob.EvaluateAsync("() => new Promise(resolve => setTimeout(resolve, 500))");
+        Assert.Equal("2", await badge.InnerTextAsync());
+    }
+
     /// <summary>Alice fills a room with 130 messages; Bob joins it, searches for the 10th and opens it.</summary>
     private async Task<(string RoomId, IPage Bob)> JumpToAnEarlyMessageAsync(IBrowser browser, ChatClient alice)
     {

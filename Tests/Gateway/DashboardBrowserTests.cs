@@ -39,7 +39,7 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
         var page = await NewPageAsync(browser);
         await using var earlier = await ChatClient.RegisterAsync(gateway);
         var earlierConnectionId = await ConnectionIdAsync(await earlier.ConnectAsync());
-        var held = await HoldFirstRequestAsync(page, "**/api/admin/connections?*", snapshotFirst: true);
+        var held = await HeldRequest.HoldFirstAsync(page, "**/api/admin/connections?*", snapshotFirst: true);
         await SignInAsync(page);
         await held.Held.WaitAsync(ChatClient.WaitLimit);
 
@@ -62,7 +62,7 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
         var page = await NewPageAsync(browser);
         await using var earlier = await ChatClient.RegisterAsync(gateway);
         var earlierConnectionId = await ConnectionIdAsync(await earlier.ConnectAsync());
-        var held = await HoldFirstRequestAsync(page, "**/api/admin/connections?*", snapshotFirst: false);
+        var held = await HeldRequest.HoldFirstAsync(page, "**/api/admin/connections?*", snapshotFirst: false);
         await SignInAsync(page);
         await held.Held.WaitAsync(ChatClient.WaitLimit);
 
@@ -85,7 +85,7 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
         await using var user = await ChatClient.RegisterAsync(gateway);
         var roomId = await user.CreateRoomAsync();
         await user.PostAsync(roomId, "before the dashboard");
-        var held = await HoldFirstRequestAsync(page, "**/api/admin/logs?*", snapshotFirst: true);
+        var held = await HeldRequest.HoldFirstAsync(page, "**/api/admin/logs?*", snapshotFirst: true);
         await SignInAsync(page);
         await held.Held.WaitAsync(ChatClient.WaitLimit);
 
@@ -98,52 +98,11 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
         await Assertions.Expect(whileLoading).ToHaveCountAsync(1);
     }
 
-    /// <summary>
-    /// Holds the page's first request matching <paramref name="url"/> until released. With <paramref name="snapshotFirst"/>
-    /// the server answers it at once and only the answer waits, so events arriving meanwhile are newer than the
-    /// page's snapshot; without, the request itself waits, so the snapshot includes them.
-    /// </summary>
-    private static async Task<HeldRequest> HoldFirstRequestAsync(IPage page, string url, bool snapshotFirst)
-    {
-        var held = new HeldRequest();
-        await page.RouteAsync(url, async route =>
-        {
-            if (!held.IsFirst())
-            {
-                await route.ContinueAsync();
-                return;
-            }
-
-            var response = snapshotFirst ? await route.FetchAsync() : null;
-            held.MarkHeld();
-            await held.Released;
-            await (response is null ? route.ContinueAsync() : route.FulfillAsync(new() { Response = response }));
-        });
-        return held;
-    }
-
     /// <summary>The count above the table agrees with its rows (not a fixed number: a connection from an earlier test may still be closing).</summary>
     private static Task ExpectCountToMatchRowsAsync(IPage page) =>
         page.WaitForFunctionAsync(
             "() => `(${document.querySelectorAll('#connections tbody tr').length})` === document.getElementById('connections-count').textContent",
             null, new() { Timeout = (float)ChatClient.WaitLimit.TotalMilliseconds });
-
-    private sealed class HeldRequest
-    {
-        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _requests;
-
-        public Task Held => _held.Task;
-
-        public Task Released => _released.Task;
-
-        public bool IsFirst() => Interlocked.Increment(ref _requests) == 1;
-
-        public void MarkHeld() => _held.SetResult();
-
-        public void Release() => _released.SetResult();
-    }
 
     private static async Task<string> ConnectionIdAsync(HubConnection hub) =>
         (await hub.InvokeAsync<JsonElement>("Ping")).GetProperty("connectionId").GetString()!;
