@@ -17,7 +17,7 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
 
         await using var user = await ChatClient.RegisterAsync(gateway);
         var userHub = await user.ConnectAsync();
-        var row = page.Locator($"#connections tr[data-connection-id='{await ConnectionIdAsync(userHub)}']");
+        var row = ConnectionRow(page, await ConnectionIdAsync(userHub));
         await Assertions.Expect(row).ToBeVisibleAsync();
         await Assertions.Expect(row.Locator("td.user")).ToHaveTextAsync(user.Username);
 
@@ -36,20 +36,13 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
     {
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Browser.LaunchAsync(playwright);
-        var page = await NewPageAsync(browser);
         await using var earlier = await ChatClient.RegisterAsync(gateway);
-        var earlierConnectionId = await ConnectionIdAsync(await earlier.ConnectAsync());
-        var held = await HeldRequest.HoldFirstAsync(page, "**/api/admin/connections?*", snapshotFirst: true);
-        await SignInAsync(page);
-        await held.Held.WaitAsync(ChatClient.WaitLimit);
-
         await using var user = await ChatClient.RegisterAsync(gateway);
-        var row = page.Locator($"#connections tr[data-connection-id='{await ConnectionIdAsync(await user.ConnectAsync())}']");
-        await Assertions.Expect(row).ToBeVisibleAsync();
-        held.Release();
+
+        var (page, earlierRow, row) = await ConnectWhileTheListLoadsAsync(browser, earlier, user, snapshotFirst: true);
 
         // Only the held-back page lists the connection made before the dashboard went live.
-        await Assertions.Expect(page.Locator($"#connections tr[data-connection-id='{earlierConnectionId}']")).ToBeVisibleAsync();
+        await Assertions.Expect(earlierRow).ToBeVisibleAsync();
         await Assertions.Expect(row.Locator("td.user")).ToHaveTextAsync(user.Username);
         await ExpectCountToMatchRowsAsync(page);
     }
@@ -59,19 +52,12 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
     {
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Browser.LaunchAsync(playwright);
-        var page = await NewPageAsync(browser);
         await using var earlier = await ChatClient.RegisterAsync(gateway);
-        var earlierConnectionId = await ConnectionIdAsync(await earlier.ConnectAsync());
-        var held = await HeldRequest.HoldFirstAsync(page, "**/api/admin/connections?*", snapshotFirst: false);
-        await SignInAsync(page);
-        await held.Held.WaitAsync(ChatClient.WaitLimit);
-
         await using var user = await ChatClient.RegisterAsync(gateway);
-        var row = page.Locator($"#connections tr[data-connection-id='{await ConnectionIdAsync(await user.ConnectAsync())}']");
-        await Assertions.Expect(row).ToBeVisibleAsync();
-        held.Release();
 
-        await Assertions.Expect(page.Locator($"#connections tr[data-connection-id='{earlierConnectionId}']")).ToBeVisibleAsync();
+        var (page, earlierRow, row) = await ConnectWhileTheListLoadsAsync(browser, earlier, user, snapshotFirst: false);
+
+        await Assertions.Expect(earlierRow).ToBeVisibleAsync();
         await Assertions.Expect(row).ToHaveCountAsync(1);
         await ExpectCountToMatchRowsAsync(page);
     }
@@ -97,6 +83,28 @@ public sealed class DashboardBrowserTests(GatewayFactory gateway) : IClassFixtur
         await Assertions.Expect(page.Locator("#traffic tbody tr", new() { HasText = "before the dashboard" })).ToBeVisibleAsync();
         await Assertions.Expect(whileLoading).ToHaveCountAsync(1);
     }
+
+    /// <summary>
+    /// Connects <paramref name="earlier"/>, signs in with the page's first list of connections held (see
+    /// <see cref="HeldRequest"/>), connects <paramref name="user"/> meanwhile and lets the list go; answers the page and
+    /// both connections' rows.
+    /// </summary>
+    private async Task<(IPage Page, ILocator EarlierRow, ILocator Row)> ConnectWhileTheListLoadsAsync(
+        IBrowser browser, ChatClient earlier, ChatClient user, bool snapshotFirst)
+    {
+        var page = await NewPageAsync(browser);
+        var earlierRow = ConnectionRow(page, await ConnectionIdAsync(await earlier.ConnectAsync()));
+        var held = await HeldRequest.HoldFirstAsync(page, "**/api/admin/connections?*", snapshotFirst);
+        await SignInAsync(page);
+        await held.Held.WaitAsync(ChatClient.WaitLimit);
+
+        var row = ConnectionRow(page, await ConnectionIdAsync(await user.ConnectAsync()));
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        held.Release();
+        return (page, earlierRow, row);
+    }
+
+    private static ILocator ConnectionRow(IPage page, string connectionId) => page.Locator($"#connections tr[data-connection-id='{connectionId}']");
 
     /// <summary>The count above the table agrees with its rows (not a fixed number: a connection from an earlier test may still be closing).</summary>
     private static Task ExpectCountToMatchRowsAsync(IPage page) =>
