@@ -191,11 +191,7 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         var roomName = ChatClient.UniqueName("History ");
         var roomId = await alice.CreateRoomAsync(roomName);
         await alice.PostAsync(roomId, "before bob came");
-        var bob = await OpenAsync(browser);
-        await RegisterAsync(bob, ChatClient.UniqueName("bob"));
-        await bob.ReloadAsync();
-        await bob.Locator("#all-rooms li", new() { HasText = roomName }).ClickAsync();
-        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(roomName);
+        var bob = await JoinAsNewUserAsync(browser, roomName);
 
         // A fresh page: the room is not open, and its first message this session comes live.
         await bob.ReloadAsync();
@@ -251,11 +247,7 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         await using var alice = await ChatClient.RegisterAsync(gateway);
         var roomName = ChatClient.UniqueName("Busy ");
         var roomId = await alice.CreateRoomAsync(roomName);
-        var bob = await OpenAsync(browser);
-        await RegisterAsync(bob, ChatClient.UniqueName("bob"));
-        await bob.ReloadAsync();
-        await bob.Locator("#all-rooms li", new() { HasText = roomName }).ClickAsync();
-        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(roomName);
+        var bob = await JoinAsNewUserAsync(browser, roomName);
         var elsewhere = ChatClient.UniqueName("Elsewhere ");
         await bob.FillAsync("#new-room-name", elsewhere);
         await bob.ClickAsync("#create-room-button");
@@ -286,24 +278,25 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
             await alice.PostAsync(roomId, id == 10 ? $"{needle} in the hay" : $"hay {id}");
         }
 
-        var bob = await OpenAsync(browser);
-        await RegisterAsync(bob, ChatClient.UniqueName("bob"));
-        await bob.ReloadAsync();
-        await bob.Locator("#all-rooms li", new() { HasText = roomName }).ClickAsync();
+        var bob = await JoinAsNewUserAsync(browser, roomName);
         await Assertions.Expect(bob.Locator("#messages li[data-id='130']")).ToBeVisibleAsync();
 
-        // The search index follows the commits; ask again until it has caught up.
-        var result = bob.Locator("#search-results li", new() { HasText = needle });
         await bob.FillAsync("#search-text", needle);
-        for (var attempt = 0; attempt < 50 && await result.CountAsync() == 0; attempt++)
-        {
-            await bob.ClickAsync("#search-button");
-            await Task.Delay(100);
-        }
-
-        await result.ClickAsync();
+        await bob.ClickAsync("#search-button");
+        await bob.Locator("#search-results li", new() { HasText = needle }).ClickAsync();
         await Assertions.Expect(bob.Locator("#messages li.found .text")).ToHaveTextAsync($"{needle} in the hay");
         return (roomId, bob);
+    }
+
+    /// <summary>A new user in a new browser page joins the room from the list of all rooms and has it open.</summary>
+    private async Task<IPage> JoinAsNewUserAsync(IBrowser browser, string roomName)
+    {
+        var page = await OpenAsync(browser);
+        await RegisterAsync(page, ChatClient.UniqueName("bob"));
+        await page.ReloadAsync();
+        await page.Locator("#all-rooms li", new() { HasText = roomName }).ClickAsync();
+        await Assertions.Expect(page.Locator("#room-title")).ToHaveTextAsync(roomName);
+        return page;
     }
 
     private static async Task<IEnumerable<int>> ShownIdsAsync(IPage page) =>
