@@ -23,7 +23,15 @@ internal sealed class ActivateWorkItem : IActivationWorkItem
         var activator = activation.Services.GetRequiredService<GrainActivator>();
         var timeout = activation.Services.GetRequiredService<IOptions<SiloOptions>>().Value.CallTimeout;
         using var cancellation = new CancellationTokenSource(timeout);
-        await activator.ActivateAsync(activation, cancellation.Token).ConfigureAwait(false);
+        try
+        {
+            await activator.ActivateAsync(activation, cancellation.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The calls waiting for this activation get what any call past its deadline gets, not a cancellation.
+            throw new TimeoutException($"Activating {activation.Id} took longer than the call timeout ({timeout}).");
+        }
     }
 
     public void Complete(GrainActivation activation, Task turn) =>

@@ -115,6 +115,20 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task An_activation_that_outlasts_the_call_timeout_fails_its_calls_with_a_timeout()
+    {
+        // The collector that answers late calls runs rarely here, so the answer is the activation's own failure.
+        await using var silo = await TestSilo.StartMemoryAsync(settings =>
+        {
+            settings["GrainChat:Silo:CallTimeout"] = "00:00:00.200";
+            settings["GrainChat:Silo:CollectionInterval"] = "00:01:00";
+        });
+        var grain = silo.GrainFactory.GetGrain<ILifecycleGrain>($"{LifecycleGrain.EndlessActivationPrefix}1");
+
+        await Assert.ThrowsAsync<TimeoutException>(() => grain.PingAsync().WaitAsync(WaitLimit));
+    }
+
+    [Fact]
     public async Task Shutdown_waits_for_queued_calls_but_not_for_those_already_answered_with_a_timeout()
     {
         await using var silo = await TestSilo.StartMemoryAsync(settings => settings["GrainChat:Silo:CallTimeout"] = "00:00:00.500");

@@ -31,10 +31,18 @@ public sealed class LifecycleGrain(LifecycleLog log) : Grain, ILifecycleGrain
 {
     public const string FailFirstActivationPrefix = "fail-first-";
 
+    /// <summary>Keys with this prefix activate only when their activation is cancelled (at the call timeout).</summary>
+    public const string EndlessActivationPrefix = "endless-";
+
     private readonly Guid _activationId = Guid.NewGuid();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (GrainKey.StartsWith(EndlessActivationPrefix, StringComparison.Ordinal))
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         var attempt = log.ActivationAttempts.AddOrUpdate(GrainKey, 1, (_, n) => n + 1);
         if (GrainKey.StartsWith(FailFirstActivationPrefix, StringComparison.Ordinal) && attempt == 1)
         {
@@ -42,7 +50,6 @@ public sealed class LifecycleGrain(LifecycleLog log) : Grain, ILifecycleGrain
         }
 
         log.Events.Enqueue($"activate:{GrainKey}");
-        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
