@@ -52,13 +52,19 @@ async function apiList(path, maxPages = 10) {
 }
 
 // Lists are fetched again on many events, so answers can arrive out of order: each fetcher made with this gives
-// only its newest call's answer, and null to a call a newer one has overtaken (its answer would undo newer news).
+// only its newest call's answer, and null to a call a newer one has overtaken (its answer, or its failure, would
+// undo newer news).
 function newestOnly(load) {
   let newest = 0;
   return async (...args) => {
     const call = ++newest;
-    const answer = await load(...args);
-    return call === newest ? answer : null;
+    try {
+      const answer = await load(...args);
+      return call === newest ? answer : null;
+    } catch (error) {
+      if (call === newest) throw error;
+      return null;
+    }
   };
 }
 
