@@ -18,12 +18,16 @@ const state = {
   replyTo: null,              // the message being answered
   lastTypingSent: 0,
   typing: new Map(),          // username -> timer clearing "… is typing"
+  foundItem: null,            // the list item of the search result opened last, marked
 };
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 const PAGE_SIZE = 50;               // messages per page of history
+const KEPT_MESSAGES = 1000;         // per room, while the reader follows the latest
 const TYPING_SHOWN_MS = 5000;
 const TYPING_SEND_EVERY_MS = 2000;
+const SIDEBAR_REFRESH_WAIT_MS = 300;
+const MARK_READ_WAIT_MS = 500;
 
 async function api(method, path, body) {
   const response = await fetch(path, {
@@ -141,13 +145,13 @@ async function connect() {
   connection.on("MessageDeleted", (e) => replaceMessage(e.roomId, e.id, (m) => ({ ...m, deleted: true, text: "", reactions: [], mentions: [] })));
   connection.on("ReactionsChanged", (e) => replaceMessage(e.roomId, e.id, (m) => ({ ...m, reactions: e.reactions })));
   connection.on("UserTyping", (e) => showTyping(e.roomId, e.username));
-  connection.on("ReadMarkerChanged", () => refreshSidebar());
-  connection.on("Mentioned", () => refreshSidebar());
+  connection.on("ReadMarkerChanged", () => refreshSidebarSoon());
+  connection.on("Mentioned", () => refreshSidebarSoon());
   connection.on("DirectMessageReceived", (message) => { addLiveMessage(message); refreshDirects(); });
-  connection.on("UserJoined", (e) => { notice(e.roomId, `${e.username} joined`); refreshSidebar(); refreshMembers(); });
-  connection.on("UserLeft", (e) => { notice(e.roomId, `${e.username} left`); refreshSidebar(); refreshMembers(); });
+  connection.on("UserJoined", (e) => { notice(e.roomId, `${e.username} joined`); refreshSidebarSoon(); refreshMembers(); });
+  connection.on("UserLeft", (e) => { notice(e.roomId, `${e.username} left`); refreshSidebarSoon(); refreshMembers(); });
   connection.on("PresenceChanged", () => { refreshOnline(); refreshMembers(); });
-  connection.on("LobbySessionUpdated", () => { refreshLobby(); refreshSidebar(); });
+  connection.on("LobbySessionUpdated", () => { refreshLobby(); refreshSidebarSoon(); });
   connection.onreconnecting(() => setConnectionState("reconnecting…", "reconnecting"));
   connection.onreconnected(async () => { setConnectionState("connected"); await catchUp(); });
   connection.onclose(() => setConnectionState("disconnected", "disconnected"));
@@ -173,7 +177,7 @@ async function catchUp() {
       addMessages(roomId, missed);
       last = missed[missed.length - 1].id;
     }
-    let revision = Math.max(0, ...list.map((m) => m.revision ?? 0));
+    let revision = list.reduce((highest, m) => Math.max(highest, m.revision ?? 0), 0);
     for (;;) {
       const changed = await state.connection.invoke("GetChanges", roomId, revision);
       if (!changed.length) break;
@@ -368,14 +372,25 @@ async function markRead() {
   try {
     await state.connection.invoke("MarkRead", room.roomId, list[list.length - 1].id);
   } catch { /* the badge stays until the next try */ }
-  refreshSidebar();
+  refreshSidebarSoon();
 }
 
-let sidebarRefresh = null;
+// Events come in bursts (a busy room sends many messages a second): the sidebar is fetched again, and the open
+// room's read marker moved, at most once per short wait, with what is known by the end of it. The first event
+// starts the wait and later ones join it, so a steady stream cannot put the update off for ever.
 function onUnreadActivity(message) {
-  if (state.currentRoom?.roomId === message.roomId && document.visibilityState === "visible") { markRead(); return; }
-  clearTimeout(sidebarRefresh);
-  sidebarRefresh = setTimeout(refreshSidebar, 300);
+  if (state.currentRoom?.roomId === message.roomId && document.visibilityState === "visible") markReadSoon();
+  else refreshSidebarSoon();
+}
+
+const refreshSidebarSoon = afterAWait(() => refreshSidebar(), SIDEBAR_REFRESH_WAIT_MS);
+const markReadSoon = afterAWait(() => markRead(), MARK_READ_WAIT_MS);
+
+function afterAWait(action, waitMs) {
+  let pending = null;
+  return () => {
+    pending ??= setTimeout(() => { pending = null; action(); }, waitMs);
+  };
 }
 
 function replaceMessage(roomId, id, change) {
@@ -476,7 +491,7 @@ async function openAtMessage(result) {
     ? { roomId: result.roomId, roomName: result.roomName.slice(1), direct: true, with: result.roomName.slice(1) }
     : { roomId: result.roomId, roomName: result.roomName, direct: false });
   const list = state.messages.get(result.roomId) ?? [];
-  if (!list.some((m) => m.id === result.message.id)) {
+  if (!findById(list, result.message.id)) {
     const page = await api("GET", `/api/rooms/${encodeURIComponent(result.roomId)}/messages?after=${Math.max(0, result.message.id - PAGE_SIZE / 2)}&limit=${PAGE_SIZE}`);
     // Ids in a room have no gaps, so a stretch that does not reach what is loaded would leave a hole: show the
     // stretch alone, and load what follows it as the reader scrolls down.
@@ -488,6 +503,9 @@ async function openAtMessage(result) {
     addMessages(result.roomId, page.messages);
   }
   const item = document.querySelector(`#messages li[data-id="${result.message.id}"]`);
+  // Items outlive renders (and rooms being switched), so the earlier result's mark is taken off first.
+  state.foundItem?.classList.remove("found");
+  state.foundItem = item;
   item?.classList.add("found");
   item?.scrollIntoView({ block: "center" });
   await loadNewerWhileAtBottom();
@@ -511,17 +529,55 @@ async function refreshMembers() {
 
 function addMessages(roomId, incoming) {
   const list = state.messages.get(roomId) ?? [];
-  const known = new Set(list.map((m) => m.id));
-  for (const message of incoming) if (!known.has(message.id)) list.push(message);
-  list.sort((a, b) => a.id - b.id);
+  for (const message of incoming) insertById(list, message);
   state.messages.set(roomId, list);
   if (state.currentRoom?.roomId === roomId) render();
+}
+
+// Keeps the list ascending by id; a message already there stays as it is. A live message is the newest, so
+// usually this is one comparison and a push.
+function insertById(list, message) {
+  if (!list.length || list[list.length - 1].id < message.id) { list.push(message); return; }
+  const index = indexOfId(list, message.id);
+  if (list[index]?.id !== message.id) list.splice(index, 0, message);
+}
+
+// The position of `id` in a list ascending by id, or where it would go.
+function indexOfId(list, id) {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (list[middle].id < id) low = middle + 1; else high = middle;
+  }
+  return low;
+}
+
+function findById(list, id) {
+  const message = list[indexOfId(list, id)];
+  return message?.id === id ? message : undefined;
 }
 
 // A live message joins the room's list unless the list shows an older stretch, which would leave a hole; scrolling
 // down reaches it.
 function addLiveMessage(message) {
-  if (!state.newerToLoad.has(message.roomId)) addMessages(message.roomId, [message]);
+  if (state.newerToLoad.has(message.roomId)) return;
+  const list = state.messages.get(message.roomId) ?? [];
+  insertById(list, message);
+  state.messages.set(message.roomId, list);
+  const shown = state.currentRoom?.roomId === message.roomId;
+  // A room left open in a busy channel would otherwise hold every message it ever received. Only the top is let go,
+  // and only while the reader is at the bottom; scrolling up loads it again.
+  if (list.length > KEPT_MESSAGES + PAGE_SIZE && (!shown || isAtBottom($("messages")))) list.splice(0, list.length - KEPT_MESSAGES);
+  if (shown) renderSoon();
+}
+
+// Live messages arriving within one frame are drawn together, with one layout.
+let renderPending = false;
+function renderSoon() {
+  if (renderPending) return;
+  renderPending = true;
+  requestAnimationFrame(() => { renderPending = false; render(); });
 }
 
 function notice(roomId, text) {
@@ -529,33 +585,57 @@ function notice(roomId, text) {
   $("messages").append(el("li", text, "notice"));
 }
 
+function isAtBottom(box) { return box.scrollHeight - box.scrollTop - box.clientHeight <= 40; }
+
+// A message's list item is built once per version of it (edits, deletions and reactions replace the message
+// object) and per version of the message it quotes, so a live message costs one new item, not a rebuilt list.
+const renderedItems = new WeakMap();    // message -> { item, quoted }
+
 function render(scrollToEnd) {
   const box = $("messages");
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  const atBottom = isAtBottom(box);
   const list = state.messages.get(state.currentRoom?.roomId) ?? [];
-  const byId = new Map(list.map((m) => [m.id, m]));
-  box.replaceChildren(...list.map((m) => {
-    const item = el("li");
-    item.dataset.id = m.id;
-    if (m.replyTo) {
-      const original = byId.get(m.replyTo);
-      item.append(el("span", original
-        ? `↪ ${original.sender}: ${original.deleted ? "deleted message" : original.text.slice(0, 120)}`
-        : `↪ message ${m.replyTo}`, "quote"));
-    }
-    item.append(el("span", new Date(m.timestamp).toLocaleTimeString(), "meta"), el("span", m.sender, "sender"));
-    if (m.deleted) {
-      item.append(el("span", "message deleted", "tombstone"));
-    } else {
-      item.append(el("span", m.text, "text"));
-      if (m.editedAt) item.append(el("span", "(edited)", "edited"));
-    }
-    item.classList.toggle("mentions-me", (m.mentions ?? []).includes(state.username));
-    item.append(messageActions(m));
-    if (m.reactions?.length) item.append(reactionsRow(m));
-    return item;
-  }));
+  placeChildren(box, list.map((m) => messageItem(m, m.replyTo ? findById(list, m.replyTo) : undefined)));
   if (scrollToEnd || atBottom) box.scrollTop = box.scrollHeight;
+}
+
+function messageItem(m, quoted) {
+  const known = renderedItems.get(m);
+  if (known && known.quoted === quoted) return known.item;
+  const item = el("li");
+  item.dataset.id = m.id;
+  if (m.replyTo) {
+    item.append(el("span", quoted
+      ? `↪ ${quoted.sender}: ${quoted.deleted ? "deleted message" : quoted.text.slice(0, 120)}`
+      : `↪ message ${m.replyTo}`, "quote"));
+  }
+  item.append(el("span", new Date(m.timestamp).toLocaleTimeString(), "meta"), el("span", m.sender, "sender"));
+  if (m.deleted) {
+    item.append(el("span", "message deleted", "tombstone"));
+  } else {
+    item.append(el("span", m.text, "text"));
+    if (m.editedAt) item.append(el("span", "(edited)", "edited"));
+  }
+  item.classList.toggle("mentions-me", (m.mentions ?? []).includes(state.username));
+  item.append(messageActions(m));
+  if (m.reactions?.length) item.append(reactionsRow(m));
+  renderedItems.set(m, { item, quoted });
+  return item;
+}
+
+// Makes the box's children exactly `items`, in order, moving only what differs: an item added at either end is one
+// insertion, and anything else in the box (a join notice) goes.
+function placeChildren(box, items) {
+  let child = box.firstChild;
+  for (const item of items) {
+    if (child === item) child = child.nextSibling;
+    else box.insertBefore(item, child);
+  }
+  while (child) {
+    const next = child.nextSibling;
+    child.remove();
+    child = next;
+  }
 }
 
 // Scrolling to the bottom of an older stretch loads the next page, until the latest message is in; so does a
@@ -565,11 +645,10 @@ $("messages").addEventListener("scroll", loadNewerWhileAtBottom);
 async function loadNewerWhileAtBottom() {
   const room = state.currentRoom;
   const box = $("messages");
-  const atBottom = () => box.scrollHeight - box.scrollTop - box.clientHeight <= 40;
   if (state.loadingNewer) return;
   state.loadingNewer = true;
   try {
-    while (state.currentRoom === room && state.newerToLoad.has(room?.roomId) && atBottom()) {
+    while (state.currentRoom === room && state.newerToLoad.has(room?.roomId) && isAtBottom(box)) {
       const top = box.scrollTop;
       await loadNewer(room.roomId);
       box.scrollTop = top;
@@ -652,7 +731,8 @@ $("composer").addEventListener("submit", async (event) => {
         : await state.connection.invoke("SendMessage", room.roomId, text, clientMessageId);
     state.unsent = null;
     cancelReply();
-    $("message-text").value = "";
+    // The reader may have typed the next message while this one was on its way; that text stays.
+    if ($("message-text").value === text) $("message-text").value = "";
     showError("app-error");
     if (!room.roomId) { room.roomId = message.roomId; await refreshDirects(); }
     addMessages(message.roomId, [message]);
