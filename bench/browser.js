@@ -1,10 +1,11 @@
 // The browser client's cost per incoming message, in headless Chromium, as a room's loaded history grows.
-// Usage: node bench/browser.js [--messages N] [--rate N] [--step N] [--webroot DIR] [--runs N]
+// Usage: node bench/browser.js [--messages N] [--rate N] [--step N] [--readers N] [--webroot DIR] [--runs N]
 //   (after `dotnet build Gateway -c Release`; Chromium at /usr/bin/chromium)
-// A reader has a room open in the web client while a sender posts N messages to it through the hub at RATE a second.
+// READERS (default 1) readers have a room open in the web client, each in its own page, while a sender posts N messages to it through the hub at RATE a second.
 // For every STEP messages: the page's main-thread time per message (Chrome's TaskDuration over the step, and its script,
 // layout and style-recalculation parts), the HTTP requests and hub frames the page sent per message, the DOM's
-// size at the end of the step, and how late the step's last message appeared after the sender had its ack.
+// size at the end of the step, how late the step's last message appeared after the sender had its ack, and the
+// Gateway's CPU per message. Page figures are the first reader's; requests are all readers' together.
 // --profile adds the page's JavaScript CPU profile over the run: the functions with the most self time.
 // --webroot serves another copy of the web client (e.g. an older app.js) from the same Gateway build.
 "use strict";
@@ -21,6 +22,7 @@ const MESSAGES = Number(option("--messages", 3000));
 const RATE = Number(option("--rate", 100));
 const STEP = Number(option("--step", 500));
 const RUNS = Number(option("--runs", 1));
+const READERS = Number(option("--readers", 1));
 const PROFILE = process.argv.includes("--profile");
 const WEBROOT = option("--webroot", path.join(root, "Gateway/wwwroot"));
 const PORT = 5131;
@@ -60,24 +62,34 @@ async function post(route, body, token) {
   return response.status === 204 ? null : response.json();
 }
 
-async function run(browser, run) {
-  const reader = await post("/api/register", { username: `reader${run}`, password: "bench password" });
+// The Gateway's user plus system CPU time so far, in ms (from /proc; clock ticks of 10 ms).
+function gatewayCpuMs(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function run(browser, run, gatewayPid) {
   const sender = await post("/api/register", { username: `sender${run}`, password: "bench password" });
   const roomName = `render ${run}`;
   const { roomId } = await post("/api/rooms", { roomName }, sender.token);
-  await post(`/api/rooms/${roomId}/join`, null, reader.token);
-
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.addInitScript(([token, username]) => {
-    localStorage.setItem("grainchat.token", token);
-    localStorage.setItem("grainchat.username", username);
-  }, [reader.token, reader.user.username]);
   let requests = 0;
-  page.on("request", () => requests++);
-  page.on("websocket", (socket) => socket.on("framesent", () => requests++));
-  await page.goto(URL);
-  await page.locator("#my-rooms li", { hasText: roomName }).click();
-  await page.locator("#message-text").waitFor();
+  const pages = [];
+  for (let i = 0; i < READERS; i++) {
+    const reader = await post("/api/register", { username: `reader${run}_${i}`, password: "bench password" });
+    await post(`/api/rooms/${roomId}/join`, null, reader.token);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.addInitScript(([token, username]) => {
+      localStorage.setItem("grainchat.token", token);
+      localStorage.setItem("grainchat.username", username);
+    }, [reader.token, reader.user.username]);
+    page.on("request", () => requests++);
+    page.on("websocket", (socket) => socket.on("framesent", () => requests++));
+    await page.goto(URL);
+    await page.locator("#my-rooms li", { hasText: roomName }).click();
+    await page.locator("#message-text").waitFor();
+    pages.push(page);
+  }
+  const page = pages[0];
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Performance.enable");
   if (PROFILE) { await cdp.send("Profiler.enable"); await cdp.send("Profiler.start"); }
@@ -97,6 +109,7 @@ async function run(browser, run) {
   const started = performance.now();
   let before = await durations();
   let requestsBefore = requests;
+  let cpuBefore = gatewayCpuMs(gatewayPid);
   for (let sent = 0; sent < MESSAGES;) {
     const acks = [];
     for (const end = sent + STEP; sent < end; sent++) {
@@ -107,18 +120,19 @@ async function run(browser, run) {
     const last = await acks[acks.length - 1];
     await Promise.all(acks);
     const acked = performance.now();
-    await page.waitForSelector(`#messages li[data-id="${last.id}"]`, { state: "attached", timeout: 600_000 });
+    await Promise.all(pages.map((reader) => reader.waitForSelector(`#messages li[data-id="${last.id}"]`, { state: "attached", timeout: 600_000 })));
     const shownLate = performance.now() - acked;
     const after = await durations();
     const perMessage = (name) => ((after[name] - before[name]) * 1000) / STEP;
     const dom = await page.evaluate(() => ({ items: document.querySelectorAll("#messages li").length, nodes: document.getElementsByTagName("*").length }));
-    rows.push({ upTo: sent, task: perMessage("task"), script: perMessage("script"), layout: perMessage("layout"), style: perMessage("style"), requestsPerMessage: (requests - requestsBefore) / STEP, listItems: dom.items, domNodes: dom.nodes, lastShownMsAfterAck: Math.round(shownLate) });
+    rows.push({ upTo: sent, task: perMessage("task"), script: perMessage("script"), layout: perMessage("layout"), style: perMessage("style"), requestsPerMessage: (requests - requestsBefore) / STEP, listItems: dom.items, domNodes: dom.nodes, lastShownMsAfterAck: Math.round(shownLate), gatewayMsPerMessage: (gatewayCpuMs(gatewayPid) - cpuBefore) / STEP });
     before = after;
     requestsBefore = requests;
+    cpuBefore = gatewayCpuMs(gatewayPid);
   }
   await connection.stop();
   const profile = PROFILE ? (await cdp.send("Profiler.stop")).profile : null;
-  await page.close();
+  await Promise.all(pages.map((reader) => reader.close()));
   return { rows, profile };
 }
 
@@ -143,12 +157,12 @@ async function main() {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
   try {
     for (let r = 0; r < RUNS; r++) {
-      console.log(`run ${r + 1}: ${MESSAGES} messages at ${RATE}/s, web client from ${WEBROOT}`);
-      console.log("| messages received | main-thread ms per message (this step): all / script / layout / style | requests and hub frames the page sent, per message | list items | DOM nodes | last shown, ms after its ack |");
-      console.log("| ---: | --- | ---: | ---: | ---: | ---: |");
-      const { rows, profile } = await run(browser, r);
+      console.log(`run ${r + 1}: ${MESSAGES} messages at ${RATE}/s, ${READERS} reader(s), web client from ${WEBROOT}`);
+      console.log("| messages received | main-thread ms per message (this step): all / script / layout / style | requests and hub frames the pages sent, per message | list items | DOM nodes | last shown, ms after its ack | Gateway CPU ms per message |");
+      console.log("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+      const { rows, profile } = await run(browser, r, gateway.child.pid);
       for (const row of rows) {
-        console.log(`| ${row.upTo} | ${[row.task, row.script, row.layout, row.style].map((ms) => ms.toFixed(2)).join(" / ")} | ${row.requestsPerMessage.toFixed(2)} | ${row.listItems} | ${row.domNodes} | ${row.lastShownMsAfterAck} |`);
+        console.log(`| ${row.upTo} | ${[row.task, row.script, row.layout, row.style].map((ms) => ms.toFixed(2)).join(" / ")} | ${row.requestsPerMessage.toFixed(2)} | ${row.listItems} | ${row.domNodes} | ${row.lastShownMsAfterAck} | ${row.gatewayMsPerMessage.toFixed(2)} |`);
       }
       if (profile) printProfile(profile);
     }

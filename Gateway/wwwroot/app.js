@@ -145,7 +145,9 @@ async function connect() {
   connection.on("MessageDeleted", (e) => replaceMessage(e.roomId, e.id, (m) => ({ ...m, deleted: true, text: "", reactions: [], mentions: [] })));
   connection.on("ReactionsChanged", (e) => replaceMessage(e.roomId, e.id, (m) => ({ ...m, reactions: e.reactions })));
   connection.on("UserTyping", (e) => showTyping(e.roomId, e.username));
-  connection.on("ReadMarkerChanged", () => refreshSidebarSoon());
+  // The open room's marker moves as it is read, and its badge is hidden anyway; another room's (read on another tab)
+  // changes the badges.
+  connection.on("ReadMarkerChanged", (marker) => { if (marker.roomId !== state.currentRoom?.roomId) refreshSidebarSoon(); });
   connection.on("Mentioned", () => refreshSidebarSoon());
   connection.on("DirectMessageReceived", (message) => { addLiveMessage(message); refreshDirects(); });
   connection.on("UserJoined", (e) => { notice(e.roomId, `${e.username} joined`); refreshSidebarSoon(); refreshMembers(); });
@@ -348,7 +350,11 @@ async function openRoom(room) {
   $("composer").hidden = false;
   // At once, not after the awaits below: focus arriving later would take it from wherever the reader went meanwhile.
   $("message-text").focus();
-  for (const item of document.querySelectorAll(".list li")) item.classList.toggle("active", item.dataset.roomId === room.roomId);
+  for (const item of document.querySelectorAll(".list li")) {
+    const opened = item.dataset.roomId === room.roomId;
+    item.classList.toggle("active", opened);
+    if (opened) for (const badge of item.querySelectorAll(".badge")) badge.remove();
+  }
   if (room.roomId && !state.historyLoaded.has(room.roomId)) {
     try {
       const page = await api("GET", `/api/rooms/${encodeURIComponent(room.roomId)}/messages?limit=${PAGE_SIZE}`);
@@ -371,9 +377,11 @@ async function markRead() {
   if (!room?.roomId || room.direct || !list?.length) return;
   try {
     await state.connection.invoke("MarkRead", room.roomId, list[list.length - 1].id);
-  } catch { /* the badge stays until the next try */ }
-  refreshSidebarSoon();
+  } catch { /* the marker stays behind until the next try */ }
 }
+
+// Coming back to a tab that was hidden while messages arrived: they are read now.
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible" && state.connection) markReadSoon(); });
 
 // Events come in bursts (a busy room sends many messages a second): the sidebar is fetched again, and the open
 // room's read marker moved, at most once per short wait, with what is known by the end of it. The first event
