@@ -246,13 +246,7 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Browser.LaunchAsync(playwright);
         await using var alice = await ChatClient.RegisterAsync(gateway);
-        var roomName = ChatClient.UniqueName("Busy ");
-        var roomId = await alice.CreateRoomAsync(roomName);
-        var bob = await JoinAsNewUserAsync(browser, roomName);
-        var elsewhere = ChatClient.UniqueName("Elsewhere ");
-        await bob.FillAsync("#new-room-name", elsewhere);
-        await bob.ClickAsync("#create-room-button");
-        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(elsewhere);
+        var (roomId, roomName, bob) = await JoinThenLookElsewhereAsync(browser, alice, "Busy ");
 
         var held = await HeldRequest.HoldFirstAsync(bob, "**/api/rooms?joined=true*", snapshotFirst: true);
         await alice.PostAsync(roomId, "one");
@@ -371,13 +365,7 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Browser.LaunchAsync(playwright);
         await using var alice = await ChatClient.RegisterAsync(gateway);
-        var roomName = ChatClient.UniqueName("Stream ");
-        var roomId = await alice.CreateRoomAsync(roomName);
-        var bob = await JoinAsNewUserAsync(browser, roomName);
-        var elsewhere = ChatClient.UniqueName("Elsewhere ");
-        await bob.FillAsync("#new-room-name", elsewhere);
-        await bob.ClickAsync("#create-room-button");
-        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(elsewhere);
+        var (roomId, roomName, bob) = await JoinThenLookElsewhereAsync(browser, alice, "Stream ");
 
         // A message every 100 ms for 6 s: never a pause long enough for a refresh that waits for quiet.
         var stream = Task.Run(async () =>
@@ -413,6 +401,19 @@ public sealed class BrowserClientTests(GatewayFactory gateway) : IClassFixture<G
         await bob.Locator("#search-results li", new() { HasText = needle }).ClickAsync();
         await Assertions.Expect(bob.Locator("#messages li.found .text")).ToHaveTextAsync($"{needle} in the hay");
         return (roomId, bob);
+    }
+
+    /// <summary>Alice makes a room; Bob, a new user, joins it, then creates another room and opens that one instead.</summary>
+    private async Task<(string RoomId, string RoomName, IPage Bob)> JoinThenLookElsewhereAsync(IBrowser browser, ChatClient alice, string prefix)
+    {
+        var roomName = ChatClient.UniqueName(prefix);
+        var roomId = await alice.CreateRoomAsync(roomName);
+        var bob = await JoinAsNewUserAsync(browser, roomName);
+        var elsewhere = ChatClient.UniqueName("Elsewhere ");
+        await bob.FillAsync("#new-room-name", elsewhere);
+        await bob.ClickAsync("#create-room-button");
+        await Assertions.Expect(bob.Locator("#room-title")).ToHaveTextAsync(elsewhere);
+        return (roomId, roomName, bob);
     }
 
     /// <summary>A new user in a new browser page joins the room from the list of all rooms and has it open.</summary>
