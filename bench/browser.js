@@ -1,9 +1,10 @@
 // The browser client's cost per incoming message, in headless Chromium, as a room's loaded history grows.
 // Usage: node bench/browser.js [--messages N] [--rate N] [--step N] [--readers N] [--webroot DIR] [--runs N]
 //   (after `dotnet build Gateway -c Release`; Chromium at /usr/bin/chromium)
-// READERS (default 1) readers have a room open in the web client, each in its own page, while a sender posts N messages to it through the hub at RATE a second.
-// For every STEP messages: the page's main-thread time per message (Chrome's TaskDuration over the step, and its script,
-// layout and style-recalculation parts), the HTTP requests and hub frames the page sent per message, the DOM's
+// READERS (default 1) readers have a room open in the web client, each in its own page, while a sender posts N
+// messages to it through the hub at RATE a second. For every STEP messages: the page's main-thread time per message
+// (Chrome's TaskDuration over the step, and its script, layout and style-recalculation parts), the HTTP requests and
+// hub frames the pages sent per message, the DOM's
 // size at the end of the step, how late the step's last message appeared after the sender had its ack, and the
 // Gateway's CPU per message. Page figures are the first reader's; requests are all readers' together.
 // --profile adds the page's JavaScript CPU profile over the run: the functions with the most self time.
@@ -38,6 +39,7 @@ async function startGateway() {
     "--ConnectionStrings:GrainChat", `Data Source=${path.join(data, "grainchat.db")}`,
     "--GrainChat:DataProtection:KeysDirectory", path.join(data, "keys"),
     "--GrainChat:RateLimit:MessagesPerSecond", "1000000", "--GrainChat:RateLimit:Burst", "1000000",
+    "--GrainChat:RateLimit:RegistrationsPerHourPerAddress", "1000000",
     "--Logging:LogLevel:Default", "Warning"], { stdio: "ignore" });
   for (let i = 0; i < 120; i++) {
     try { if ((await fetch(`${URL}/alive`)).ok) return { child, data }; } catch { /* not up yet */ }
