@@ -1,19 +1,39 @@
 using System.Collections.Concurrent;
+using GrainChat.Silo.Hosting;
 using GrainChat.Silo.Messaging;
 using GrainChat.Silo.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GrainChat.Silo.Activation;
 
-/// <summary>The directory of this process's activations: at most one per grain id (Orleans: <c>Catalog</c>).</summary>
-internal sealed partial class Catalog(IServiceProvider services, SiloMetrics metrics, ILogger<Catalog> logger)
+/// <summary>
+/// The directory of this process's activations: at most one per grain id (Orleans: <c>Catalog</c>). It also holds
+/// what an activation's lifecycle turns need, so that a deactivation still finishing after the host has disposed its
+/// services (its shutdown timed out) does not need to resolve anything.
+/// </summary>
+internal sealed partial class Catalog(
+    IServiceProvider services,
+    SiloMetrics metrics,
+    IOptions<SiloOptions> options,
+    ILogger<GrainActivation> activationLogger,
+    ILogger<Catalog> logger)
 {
     private readonly ConcurrentDictionary<GrainId, GrainActivation> _activations = new();
     private volatile bool _stopping;
+    private GrainRuntime? _runtime;
 
     public int Count => _activations.Count;
 
     public SiloMetrics Metrics => metrics;
+
+    public TimeSpan CallTimeout { get; } = options.Value.CallTimeout;
+
+    public ILogger ActivationLogger => activationLogger;
+
+    /// <summary>Hands on the calls a removed activation leaves waiting; resolved with the first activation.</summary>
+    public GrainRuntime Runtime => _runtime ?? throw new InvalidOperationException("No activation has been created yet.");
 
     public IEnumerable<GrainActivation> Activations => _activations.Values;
 
@@ -29,6 +49,7 @@ internal sealed partial class Catalog(IServiceProvider services, SiloMetrics met
             throw new SiloUnavailableException($"The silo is shutting down; {grainId} cannot be activated.");
         }
 
+        _runtime ??= services.GetRequiredService<GrainRuntime>();
         var created = new GrainActivation(grainId, grainClass, this, services);
         if (!_activations.TryAdd(grainId, created))
         {

@@ -296,8 +296,12 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         }
     }
 
-    internal void ReportScheduledTurnFailure(Exception exception) =>
-        LogScheduledTurnFailed(Services.GetRequiredService<ILogger<GrainActivation>>(), exception, Id);
+    internal void ReportScheduledTurnFailure(Exception exception) => LogScheduledTurnFailed(_catalog.ActivationLogger, exception, Id);
+
+    internal void ReportDeactivationFailure(Exception? exception) => LogDeactivationFailed(_catalog.ActivationLogger, exception, Id);
+
+    /// <summary>The call timeout, which also bounds <c>OnActivateAsync</c> and <c>OnDeactivateAsync</c>.</summary>
+    internal TimeSpan CallTimeout => _catalog.CallTimeout;
 
     internal void SetInstance(Grain instance)
     {
@@ -427,8 +431,9 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
     }
 
     // Called by the deactivation work item after OnDeactivateAsync: calls that arrived meanwhile go to a new activation.
-    internal void OnDeactivated(GrainRuntime runtime)
+    internal void OnDeactivated()
     {
+        var runtime = _catalog.Runtime;
         _catalog.Remove(this);
         IActivationWorkItem[] waiting;
         lock (_lock)
@@ -606,6 +611,9 @@ internal sealed partial class GrainActivation : IThreadPoolWorkItem, IGrainConte
         Deactivating,
         Invalid,
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OnDeactivateAsync of {GrainId} failed; the activation is removed anyway")]
+    private static partial void LogDeactivationFailed(ILogger logger, Exception? exception, GrainId grainId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A scheduled turn of {GrainId} failed")]
     private static partial void LogScheduledTurnFailed(ILogger logger, Exception exception, GrainId grainId);

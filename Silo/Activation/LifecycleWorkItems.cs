@@ -1,8 +1,4 @@
-using GrainChat.Silo.Messaging;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using GrainChat.Silo.Hosting;
 
 namespace GrainChat.Silo.Activation;
 
@@ -21,7 +17,7 @@ internal sealed class ActivateWorkItem : IActivationWorkItem
     public async Task Start(GrainActivation activation)
     {
         var activator = activation.Services.GetRequiredService<GrainActivator>();
-        var timeout = activation.Services.GetRequiredService<IOptions<SiloOptions>>().Value.CallTimeout;
+        var timeout = activation.CallTimeout;
         using var cancellation = new CancellationTokenSource(timeout);
         try
         {
@@ -67,8 +63,7 @@ internal sealed class DeactivateWorkItem : IActivationWorkItem
 
         if (activation.Instance is { } grain)
         {
-            var timeout = activation.Services.GetRequiredService<IOptions<SiloOptions>>().Value.CallTimeout;
-            using var cancellation = new CancellationTokenSource(timeout);
+            using var cancellation = new CancellationTokenSource(activation.CallTimeout);
             await grain.OnDeactivateAsync(activation.CurrentDeactivationReason, cancellation.Token).ConfigureAwait(false);
         }
     }
@@ -77,11 +72,10 @@ internal sealed class DeactivateWorkItem : IActivationWorkItem
     {
         if (!turn.IsCompletedSuccessfully)
         {
-            var logger = activation.Services.GetRequiredService<ILogger<DeactivateWorkItem>>();
-            logger.LogWarning(turn.Exception?.InnerException, "OnDeactivateAsync of {GrainId} failed; the activation is removed anyway", activation.Id);
+            activation.ReportDeactivationFailure(turn.Exception?.InnerException);
         }
 
-        activation.OnDeactivated(activation.Services.GetRequiredService<GrainRuntime>());
+        activation.OnDeactivated();
     }
 
     public void Fail(Exception exception)

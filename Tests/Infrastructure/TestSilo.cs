@@ -75,6 +75,24 @@ public sealed class TestSilo : IAsyncDisposable
         _host = null;
     }
 
+    /// <summary>
+    /// Stops the silo as a host whose shutdown timeout runs out does: the stop gives up on what is still running and
+    /// the services are disposed under it.
+    /// </summary>
+    public async Task StopAbandoningWorkAsync()
+    {
+        try
+        {
+            await Host.StopAsync();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await ((IAsyncDisposable)Host).DisposeAsync();
+        _host = null;
+    }
+
     /// <summary>Ends the silo as a crash would: no graceful stop, no deactivation, its sockets closed, its membership row left behind.</summary>
     public async Task CrashAsync()
     {

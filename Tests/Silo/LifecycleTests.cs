@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using GrainChat.Silo.Activation;
 using GrainChat.Silo.Telemetry;
 using GrainChat.Tests.Infrastructure;
 using GrainChat.Tests.TestGrains;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace GrainChat.Tests.Silo;
 
@@ -146,6 +148,25 @@ public sealed class LifecycleTests
         gate.SetResult();
 
         await stopping.WaitAsync(WaitLimit);
+    }
+
+    [Fact]
+    public async Task A_turn_that_ends_after_its_silo_is_disposed_still_removes_its_activation()
+    {
+        // The host gives up on the shutdown's deactivations after 200 ms and disposes its services while a call is
+        // still running; when that call ends, the deactivation it was holding back must finish without them.
+        var silo = await TestSilo.StartMemoryAsync(services: s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200)));
+        var catalog = silo.Services.GetRequiredService<Catalog>();
+        var gate = new TaskCompletionSource();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = silo.GrainFactory.GetGrain<IGateGrain>("outlives-its-silo").HoldAsync(gate.Task, entered);
+        await entered.Task.WaitAsync(WaitLimit);
+
+        await silo.StopAbandoningWorkAsync();
+        gate.SetResult();
+
+        await holding.WaitAsync(WaitLimit);
+        await Eventually.TrueAsync(() => catalog.Count == 0, WaitLimit);
     }
 
     [Fact]
