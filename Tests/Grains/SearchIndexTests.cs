@@ -1,4 +1,5 @@
 using GrainChat.Chat;
+using GrainChat.Silo.Persistence.Chat;
 using GrainChat.Storage;
 using GrainChat.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -37,6 +38,23 @@ public sealed class SearchIndexTests : IDisposable
         }
 
         Assert.Equal(SearchQuery.MaxLimit, (await search.SearchAsync(Query("burst", SearchQuery.MaxLimit), rooms)).Count);
+    }
+
+    [Fact]
+    public async Task A_search_made_while_a_batch_is_indexed_at_its_pace_finds_the_whole_batch()
+    {
+        await using var silo = await MessageLogTests.StartChatSiloAsync(DatabaseFile);
+        var log = silo.Services.GetRequiredService<IMessageLog>();
+        var count = 10 * SqliteSearchIndexer.PacedTransactionSize;
+        await Task.WhenAll(Enumerable.Range(0, count).Select(i => log.AppendAsync("room-a", "alice", $"paced word{i}", $"c{i}")));
+
+        // The batch gathers for its window, then its transactions are spread over the pacing span: search amid them.
+        await Task.Delay(SqliteSearchIndexer.BatchWindow + (SqliteSearchIndexer.PacingSpan / 4));
+        var search = silo.Services.GetRequiredService<IMessageSearch>();
+
+        var last = await search.SearchAsync(Query($"word{count - 1}"), ["room-a"]).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal($"paced word{count - 1}", Assert.Single(last).Text);
+        Assert.Equal(SearchQuery.MaxLimit, (await search.SearchAsync(Query("paced", SearchQuery.MaxLimit), ["room-a"])).Count);
     }
 
     [Fact]

@@ -8,10 +8,15 @@ namespace GrainChat.Silo.Persistence.Chat;
 /// <summary>
 /// Keeps SQLite's full-text index (<c>messages_fts</c>, mapped to messages by <c>message_search</c>) in step with
 /// the message log without putting it on the send path. The log's writer hands each committed message here; this
-/// indexes them a moment later, <see cref="TransactionSize"/> per transaction. FTS5 writes a new index segment per
-/// statement savepoint and per commit, so indexing a message inside the writer's transaction (a trigger) cost
-/// several times the insert itself, while hundreds per transaction cost a few microseconds a message; and
-/// transactions of that size keep the log's writer from waiting long for the write lock.
+/// indexes them a moment later, in batches. FTS5 writes a new index segment per statement savepoint and per commit,
+/// so indexing a message inside the writer's transaction (a trigger) cost several times the insert itself, while
+/// batches cost a few microseconds a message.
+/// <para>
+/// A batch is indexed in small transactions spread over <see cref="PacingSpan"/> (<see cref="PacedTransactionSize"/>
+/// messages each), so that a second's worth of FTS5 work does not run at once: at once, it held one of two cores
+/// and the write lock long enough to show in the sends' p99 latency (bench/RESULTS.md). Pacing stops when a search
+/// is waiting, when the backlog grows past a batch, and at shutdown.
+/// </para>
 /// <para>
 /// A search first waits for everything committed before it to be indexed (<see cref="CatchUpAsync"/>), so
 /// results never lag a send that was acknowledged. After a crash, the first use indexes every message that has
@@ -24,8 +29,11 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 {
     public const int MaxBatchSize = 2048;
 
-    /// <summary>Messages indexed per transaction: the log's writer waits for the write lock at most this long.</summary>
+    /// <summary>Messages indexed per transaction when a search is waiting or indexing is behind: fewer commits.</summary>
     public const int TransactionSize = 256;
+
+    /// <summary>Messages indexed per transaction while pacing: the log's writer waits for the write lock at most this long.</summary>
+    public const int PacedTransactionSize = 32;
 
     /// <summary>
     /// How long committed messages gather before they are indexed, unless a search is waiting. Each indexing
@@ -33,6 +41,9 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     /// instead of four gave 8–24 % more durable writes under load (bench/RESULTS.md).
     /// </summary>
     public static readonly TimeSpan BatchWindow = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a batch's paced transactions are spread over: half the window, so pacing never falls behind.</summary>
+    public static readonly TimeSpan PacingSpan = BatchWindow / 2;
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
@@ -48,6 +59,8 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     private long _enqueued;
     private long _indexed;
     private bool _recovered;
+    private volatile bool _disposing;
+    private Exception? _stopped;
 
     public SqliteSearchIndexer(SqlDialect dialect, ILogger<SqliteSearchIndexer> logger)
     {
@@ -88,6 +101,11 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
                 return Task.CompletedTask;
             }
 
+            if (_stopped is { } failure)
+            {
+                return Task.FromException(failure);
+            }
+
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((target, done));
             _hurry.Release();
@@ -97,6 +115,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _disposing = true;
         _queue.Writer.TryComplete();
         _hurry.Release();
         if (_loop is not null)
@@ -120,8 +139,27 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         {
             lock (_lock)
             {
-                _loop ??= Task.Run(IndexLoopAsync);
+                _loop ??= Task.Run(RunAsync);
             }
+        }
+    }
+
+    // Storage failures are retried inside the loop; anything else is a bug, which fails searches rather than hanging them.
+    private async Task RunAsync()
+    {
+        try
+        {
+            await IndexLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogIndexerStopped(_logger, exception);
+            lock (_lock)
+            {
+                _stopped = exception;
+            }
+
+            CompleteWaiters(exception);
         }
     }
 
@@ -146,7 +184,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
                 batch.Add(key);
             }
 
-            await IndexInTransactionsAsync(batch).ConfigureAwait(false);
+            await IndexPacedAsync(batch).ConfigureAwait(false);
             lock (_lock)
             {
                 _indexed += batch.Count;
@@ -157,13 +195,62 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         }
     }
 
-    private async Task IndexInTransactionsAsync(List<MessageKey> keys)
+    private async Task IndexInTransactionsAsync(IReadOnlyList<MessageKey> keys)
     {
         foreach (var chunk in keys.Chunk(TransactionSize))
         {
-            await RetryingAsync(() => _session!.InTransactionAsync(statements => Task.FromResult(statements.Index(chunk)), cancellationToken: _stopping.Token)).ConfigureAwait(false);
+            await IndexTransactionAsync(chunk).ConfigureAwait(false);
         }
     }
+
+    private async Task IndexPacedAsync(List<MessageKey> batch)
+    {
+        var chunks = batch.Chunk(PacedTransactionSize).ToArray();
+        var pause = chunks.Length > 1 ? PacingSpan / (chunks.Length - 1) : TimeSpan.Zero;
+        var batchEnd = _indexed + batch.Count;
+        for (var i = 0; i < chunks.Length; i++)
+        {
+            if (i > 0 && !await PauseAsync(pause, batchEnd).ConfigureAwait(false))
+            {
+                await IndexInTransactionsAsync(batch[(i * PacedTransactionSize)..]).ConfigureAwait(false);
+                return;
+            }
+
+            await IndexTransactionAsync(chunks[i]).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits <paramref name="pause"/> between paced transactions; false when the rest should be indexed at once
+    /// (<paramref name="batchEnd"/> is the count of messages indexed once this batch is, to measure the backlog).
+    /// </summary>
+    private async Task<bool> PauseAsync(TimeSpan pause, long batchEnd)
+    {
+        if (_disposing || Interlocked.Read(ref _enqueued) - batchEnd >= MaxBatchSize || HasWaiters())
+        {
+            return false;
+        }
+
+        if (await _hurry.WaitAsync(pause).ConfigureAwait(false))
+        {
+            // A search arrived; the release is handed back so the next batch does not wait its window either.
+            _hurry.Release();
+            return false;
+        }
+
+        return true;
+    }
+
+    private bool HasWaiters()
+    {
+        lock (_lock)
+        {
+            return _waiters.Count > 0;
+        }
+    }
+
+    private Task IndexTransactionAsync(MessageKey[] chunk) =>
+        RetryingAsync(() => _session!.InTransactionAsync(statements => Task.FromResult(statements.Index(chunk)), cancellationToken: _stopping.Token));
 
     // A failed step is retried until it succeeds (nothing is lost); searches meanwhile fail with the cause.
     private async Task RetryingAsync(Func<Task> index)
@@ -286,6 +373,9 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Indexing messages for search failed; retrying (searches fail until it succeeds, sends are not affected)")]
     private static partial void LogIndexingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The search indexer stopped; searches fail until the service restarts")]
+    private static partial void LogIndexerStopped(ILogger logger, Exception exception);
 
     private readonly record struct MessageKey(string RoomId, long Id);
 }
