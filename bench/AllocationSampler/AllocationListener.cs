@@ -8,8 +8,10 @@ namespace GrainChat.Bench.Allocations;
 /// <summary>
 /// Listens to the runtime's own GC events in process: an allocation tick about every 100 KB allocated (naming the type
 /// of the object that crossed the mark — a sample proportional to bytes), each collection's promoted bytes, and each
-/// pause split into its phases (stopping the threads, the collection itself, restarting them). The report (top types
-/// by sampled bytes, collections, bytes promoted per collection, the last pauses) is rewritten every 5 s, so a
+/// pause split into its phases (stopping the threads, the collection itself, restarting them) with the bytes its mark
+/// phase reached from each kind of root (<c>GCMarkWithType</c>: stacks, handles, older generations through the card
+/// table, …), and the heap's generation sizes, pinned objects and handles after the last collection. The report (top
+/// types by sampled bytes, collections, bytes promoted per collection, the last pauses) is rewritten every 5 s, so a
 /// process that is killed still leaves the last one.
 /// </summary>
 internal sealed class AllocationListener : EventListener
@@ -25,6 +27,7 @@ internal sealed class AllocationListener : EventListener
     private long _promotedBytes;
     private readonly Queue<GcPause> _pauses = new();
     private GcPause _current = new();
+    private string _heap = "";
     private Timer? _timer;
 
     private AllocationListener(string file) => _file = file;
@@ -55,8 +58,14 @@ internal sealed class AllocationListener : EventListener
         else if (e.EventName is { } heapStats && heapStats.StartsWith("GCHeapStats", StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _collections);
-            Interlocked.Add(ref _promotedBytes, Convert.ToInt64(Payload(e, "TotalPromotedSize0") ?? 0UL, CultureInfo.InvariantCulture)
-                + Convert.ToInt64(Payload(e, "TotalPromotedSize1") ?? 0UL, CultureInfo.InvariantCulture));
+            Interlocked.Add(ref _promotedBytes, Number(e, "TotalPromotedSize0") + Number(e, "TotalPromotedSize1"));
+            _heap = string.Create(CultureInfo.InvariantCulture,
+                $"heap after the last collection: gen0 {Number(e, "GenerationSize0"):N0}, gen1 {Number(e, "GenerationSize1"):N0}, gen2 {Number(e, "GenerationSize2"):N0}, large {Number(e, "GenerationSize3"):N0}, pinned heap {Number(e, "GenerationSize4"):N0} bytes; pinned objects {Number(e, "PinnedObjectCount")}, GC handles {Number(e, "GCHandleCount")}");
+        }
+        else if (e.EventName is { } mark && mark.StartsWith("GCMarkWithType", StringComparison.Ordinal))
+        {
+            var kind = Convert.ToInt32(Payload(e, "Type") ?? -1, CultureInfo.InvariantCulture);
+            _current.MarkedBytes[kind] = _current.MarkedBytes.GetValueOrDefault(kind) + Number(e, "Bytes");
         }
         else if (e.EventName is { } phase)
         {
@@ -103,6 +112,8 @@ internal sealed class AllocationListener : EventListener
         }
     }
 
+    private static long Number(EventWrittenEventArgs e, string name) => Convert.ToInt64(Payload(e, name) ?? 0L, CultureInfo.InvariantCulture);
+
     private static object? Payload(EventWrittenEventArgs e, string name)
     {
         var index = e.PayloadNames?.IndexOf(name) ?? -1;
@@ -121,18 +132,32 @@ internal sealed class AllocationListener : EventListener
             report.AppendLine(CultureInfo.InvariantCulture, $"{100.0 * bytes / total,5:F1}% {bytes,14:N0}  {type}");
         }
 
-        report.AppendLine("last pauses (ms): generation, stopping the threads, collecting, restarting, whole pause");
+        report.AppendLine(_heap);
+        report.AppendLine("last pauses (ms): generation, stopping the threads, collecting, restarting, whole pause; KB marked from each kind of root");
         lock (_pauses)
         {
             foreach (var pause in _pauses)
             {
+                var marked = string.Join(", ", pause.MarkedBytes.OrderBy(m => m.Key).Select(m => string.Create(CultureInfo.InvariantCulture, $"{RootKind(m.Key)} {m.Value / 1024:N0}")));
                 report.AppendLine(CultureInfo.InvariantCulture,
-                    $"gen{pause.Generation}  {Ms(pause.SuspendBegin, pause.SuspendEnd),7:F2}  {Ms(pause.GcStart, pause.GcEnd),7:F2}  {Ms(pause.GcEnd, pause.RestartEnd),7:F2}  {Ms(pause.SuspendBegin, pause.RestartEnd),7:F2}");
+                    $"gen{pause.Generation}  {Ms(pause.SuspendBegin, pause.SuspendEnd),7:F2}  {Ms(pause.GcStart, pause.GcEnd),7:F2}  {Ms(pause.GcEnd, pause.RestartEnd),7:F2}  {Ms(pause.SuspendBegin, pause.RestartEnd),7:F2}  {marked}");
             }
         }
 
         File.WriteAllText(_file, report.ToString());
     }
+
+    // The root kinds GCMarkWithType names (the runtime's event documentation); later runtimes add more.
+    private static string RootKind(int kind) => kind switch
+    {
+        0 => "stacks",
+        1 => "finalization queue",
+        2 => "handles",
+        3 => "older generations",
+        4 => "sized refs",
+        5 => "overflow",
+        _ => $"kind {kind}",
+    };
 
     private static double Ms(DateTime from, DateTime to) => from == default || to == default ? double.NaN : (to - from).TotalMilliseconds;
 
@@ -149,5 +174,7 @@ internal sealed class AllocationListener : EventListener
         public DateTime RestartEnd { get; set; }
 
         public int Generation { get; set; } = -1;
+
+        public Dictionary<int, long> MarkedBytes { get; } = [];
     }
 }

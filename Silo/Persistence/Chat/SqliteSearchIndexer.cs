@@ -36,9 +36,10 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     public const int PacedTransactionSize = 32;
 
     /// <summary>
-    /// How long committed messages gather before they are indexed, unless a search is waiting. Each indexing
-    /// transaction takes the write gate from the log's writer and flushes an FTS5 segment: one batch a second
-    /// instead of four gave 8–24 % more durable writes under load (bench/RESULTS.md).
+    /// How long committed messages gather before they are indexed, unless a search is waiting or the last batch was
+    /// full (indexing is behind). Each indexing transaction takes the write gate from the log's writer and flushes an
+    /// FTS5 segment, so fewer, larger batches cost less; but a batch a window at most would let the queue, and the
+    /// wait of the next search, grow without bound while sends outpace it (bench/RESULTS.md, thirteenth session).
     /// </summary>
     public static readonly TimeSpan BatchWindow = TimeSpan.FromSeconds(1);
 
@@ -177,8 +178,14 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         var batch = new List<MessageKey>(MaxBatchSize);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            // Let a batch gather, unless a search is waiting or the log is shutting down.
-            await _hurry.WaitAsync(BatchWindow).ConfigureAwait(false);
+            // Let a batch gather, unless a search is waiting, the log is shutting down, or the last batch was full:
+            // then indexing is behind, and waiting would let the queue grow for as long as the sends outpace a batch a window.
+            if (batch.Count < MaxBatchSize)
+            {
+                await _hurry.WaitAsync(BatchWindow).ConfigureAwait(false);
+            }
+
+            batch.Clear();
             while (batch.Count < MaxBatchSize && _queue.Reader.TryRead(out var key))
             {
                 batch.Add(key);
@@ -190,7 +197,6 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
                 _indexed += batch.Count;
             }
 
-            batch.Clear();
             CompleteWaiters(null);
         }
     }
