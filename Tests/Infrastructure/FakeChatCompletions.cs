@@ -17,7 +17,7 @@ public sealed class FakeChatCompletions : IAsyncDisposable
 
     public FakeChatCompletions()
     {
-        var port = GetFreePort();
+        var port = FreePorts.Next();
         Endpoint = new Uri($"http://127.0.0.1:{port}/v1/chat/completions");
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         _listener.Start();
@@ -80,12 +80,5 @@ public sealed class FakeChatCompletions : IAsyncDisposable
         var bytes = Encoding.UTF8.GetBytes(body);
         await context.Response.OutputStream.WriteAsync(bytes);
         context.Response.Close();
-    }
-
-    private static int GetFreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
