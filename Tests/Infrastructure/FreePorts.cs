@@ -4,10 +4,10 @@ using System.Net.Sockets;
 namespace GrainChat.Tests.Infrastructure;
 
 /// <summary>
-/// A port nobody listens on right now, for a server the test is about to start. It is taken below Linux's ephemeral
-/// range (32768–60999): a port the kernel hands out for "any port" is also one it gives outgoing connections, and with
-/// hundreds of clients connecting (a benchmark beside the tests, or the tests' own clients) one of them could take
-/// it before the server bound it. Each port is handed out once per test process.
+/// A port nobody listens on right now, for a server the test is about to start. Each port is handed out once per test
+/// process: asking the kernel for "any port" and closing it again gave two cluster nodes started together the same
+/// port. And it is taken below Linux's ephemeral range (32768–60999), which the kernel also gives outgoing
+/// connections, so that the tests' many clients cannot take it before the server binds it.
 /// </summary>
 public static class FreePorts
 {

@@ -29,11 +29,34 @@ public sealed class GatewayCluster : IAsyncLifetime
             return;
         }
 
+        try
+        {
+            await StartNodesAsync();
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose start failed: stop the nodes and the server that did start.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartNodesAsync()
+    {
         _database = await _postgres.CreateDatabaseAsync();
         var name = $"gw-{Guid.NewGuid():N}";
         // The first node migrates the schema and creates the admin; the others then start together.
         _nodes.Add(await StartNodeAsync(name));
-        _nodes.AddRange(await Task.WhenAll(Enumerable.Range(1, NodeCount - 1).Select(_ => StartNodeAsync(name))));
+        var others = Enumerable.Range(1, NodeCount - 1).Select(_ => StartNodeAsync(name)).ToArray();
+        try
+        {
+            await Task.WhenAll(others);
+        }
+        finally
+        {
+            _nodes.AddRange(others.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+        }
+
         // Every node must see every other as Active before a test starts: while views differ, two nodes can each
         // place a grain on a different owner, and the loser of the resulting write race gets an error.
         foreach (var node in _nodes)
