@@ -5,7 +5,8 @@
 // messages to it through the hub at RATE a second. For every STEP messages: the page's main-thread time per message
 // (Chrome's TaskDuration over the step, and its script, layout and style-recalculation parts), the HTTP requests and
 // hub frames the pages sent per message, the DOM's size at the end of the step, how late the step's last message
-// appeared after the sender had its ack, and the Gateway's CPU per message. Page figures are the first reader's; requests are all readers' together.
+// appeared after the sender had its ack, and the Gateway's CPU per message. Page figures are the first reader's;
+// requests are all readers' together.
 // --profile adds the page's JavaScript CPU profile over the run: the functions with the most self time.
 // --webroot serves another copy of the web client (e.g. an older app.js) from the same Gateway build.
 "use strict";
