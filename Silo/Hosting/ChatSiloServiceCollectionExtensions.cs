@@ -27,6 +27,7 @@ public static class ChatSiloServiceCollectionExtensions
         services.AddSingleton(ChatSchema.Search);
         services.AddSingleton(ChatSchema.SearchIndexedAfterCommit);
         services.AddSingleton(ChatSchema.ClientIdIndexInTimeOrder);
+        services.AddSingleton(ChatSchema.SearchIds);
         services.TryAddSingleton<SqliteSearchIndexer>();
         services.TryAddSingleton<MessageLogMetrics>();
         services.TryAddSingleton<SqlMessageLog>();

@@ -65,14 +65,11 @@ public sealed class SearchIndexTests : IDisposable
             await first.Services.GetRequiredService<IMessageLog>().AppendAsync("room-a", "alice", "indexed before the stop", null);
         }
 
-        // Committed by the log, then the process died before its indexing batch ran.
-        await using (var connection = new SqliteConnection($"Data Source={DatabaseFile}"))
-        {
-            await connection.OpenAsync();
-            await using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO messages (room_id, seq, sender, text, created_at) VALUES ('room-a', 2, 'alice', 'stranded walrus', 0), ('room-a', 3, 'alice', 'second walrus', 0)";
-            await insert.ExecuteNonQueryAsync();
-        }
+        // Committed by the log, with their search ids, then the process died before its indexing batch ran.
+        await ExecuteAsync("""
+            INSERT INTO messages (room_id, seq, sender, text, created_at, search_id) VALUES ('room-a', 2, 'alice', 'stranded walrus', 0, (SELECT MAX(search_id) + 1 FROM messages));
+            INSERT INTO messages (room_id, seq, sender, text, created_at, search_id) VALUES ('room-a', 3, 'alice', 'second walrus', 0, (SELECT MAX(search_id) + 1 FROM messages));
+            """);
 
         await using var second = await MessageLogTests.StartChatSiloAsync(DatabaseFile);
         var search = second.Services.GetRequiredService<IMessageSearch>();
@@ -92,6 +89,90 @@ public sealed class SearchIndexTests : IDisposable
         var search = silo.Services.GetRequiredService<IMessageSearch>();
         Assert.Empty(await search.SearchAsync(Query("heron"), ["room-a"]));
         Assert.Equal("edited egret", Assert.Single(await search.SearchAsync(Query("egret"), ["room-a"])).Text);
+    }
+
+    [Fact]
+    public async Task Messages_stored_without_a_search_id_are_given_one_and_found_after_the_next_start()
+    {
+        await using (var first = await MessageLogTests.StartChatSiloAsync(DatabaseFile))
+        {
+            await first.Services.GetRequiredService<IMessageLog>().AppendAsync("room-a", "alice", "logged puffin", null);
+        }
+
+        // Written by hand (or by a build from before search ids), not by the log.
+        await ExecuteAsync("INSERT INTO messages (room_id, seq, sender, text, created_at) VALUES ('room-b', 1, 'bob', 'handwritten puffin', 0)");
+
+        await using var second = await MessageLogTests.StartChatSiloAsync(DatabaseFile);
+        var appended = await second.Services.GetRequiredService<IMessageLog>().AppendAsync("room-a", "alice", "later puffin", null);
+        var search = second.Services.GetRequiredService<IMessageSearch>();
+
+        // The hand-written row's id comes from the indexer's start, which need not precede the append's.
+        var found = await search.SearchAsync(Query("puffin"), ["room-a", "room-b"]);
+        Assert.True(appended.Created);
+        Assert.Equal(["handwritten puffin", "later puffin", "logged puffin"], found.Select(m => m.Text).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_edited_message_keeps_its_place_among_the_results()
+    {
+        await using var silo = await MessageLogTests.StartChatSiloAsync(DatabaseFile);
+        var log = silo.Services.GetRequiredService<IMessageLog>();
+        var first = await log.AppendAsync("room-a", "alice", "first otter", null);
+        await log.AppendAsync("room-a", "alice", "second otter", null);
+        var search = silo.Services.GetRequiredService<IMessageSearch>();
+        await search.SearchAsync(Query("otter"), ["room-a"]);
+
+        await silo.Services.GetRequiredService<IMessageChanges>().EditAsync("room-a", first.Message.Id, "first otter, edited", [], DateTimeOffset.UtcNow);
+
+        Assert.Equal([2L, 1L], (await search.SearchAsync(Query("otter"), ["room-a"])).Select(m => m.Id));
+        Assert.Equal(first.Message.Id, Assert.Single(await search.SearchAsync(Query("edited"), ["room-a"])).Id);
+    }
+
+    [Fact]
+    public async Task A_database_from_before_search_ids_still_finds_every_message_and_indexes_edits_after_the_upgrade()
+    {
+        await using (var first = await MessageLogTests.StartChatSiloAsync(DatabaseFile))
+        {
+            var log = first.Services.GetRequiredService<IMessageLog>();
+            await log.AppendAsync("room-a", "alice", "old badger", null);
+            await log.AppendAsync("room-a", "alice", "old stoat", null);
+            await first.Services.GetRequiredService<IMessageSearch>().SearchAsync(Query("badger"), ["room-a"]);
+        }
+
+        // Put the database back as migration 7 left it: a message_search table mapping (room, id) to the index's row
+        // ids, the edit trigger that kept it, and one message committed but not yet indexed.
+        await ExecuteAsync("""
+            CREATE TABLE message_search (room_id TEXT NOT NULL, seq BIGINT NOT NULL, fts_id INTEGER NOT NULL, PRIMARY KEY (room_id, seq)) WITHOUT ROWID;
+            CREATE INDEX message_search_fts ON message_search (fts_id);
+            INSERT INTO message_search (room_id, seq, fts_id) SELECT room_id, seq, search_id FROM messages;
+            DROP TRIGGER messages_search_update;
+            DROP INDEX messages_search_id;
+            ALTER TABLE messages DROP COLUMN search_id;
+            CREATE TRIGGER messages_search_update AFTER UPDATE OF text ON messages BEGIN
+                DELETE FROM messages_fts WHERE rowid = (SELECT fts_id FROM message_search WHERE room_id = NEW.room_id AND seq = NEW.seq);
+                INSERT INTO messages_fts (text) VALUES (NEW.text);
+                INSERT OR REPLACE INTO message_search (room_id, seq, fts_id) VALUES (NEW.room_id, NEW.seq, last_insert_rowid());
+            END;
+            INSERT INTO messages (room_id, seq, sender, text, created_at) VALUES ('room-a', 3, 'alice', 'unindexed badger', 0);
+            DELETE FROM grainchat_schema WHERE version = 8;
+            """);
+
+        await using var second = await MessageLogTests.StartChatSiloAsync(DatabaseFile);
+        await second.Services.GetRequiredService<IMessageChanges>().EditAsync("room-a", 2, "renamed badger", [], DateTimeOffset.UtcNow);
+        await second.Services.GetRequiredService<IMessageLog>().AppendAsync("room-a", "alice", "new badger", null);
+        var search = second.Services.GetRequiredService<IMessageSearch>();
+
+        Assert.Equal([4L, 3L, 2L, 1L], (await search.SearchAsync(Query("badger"), ["room-a"])).Select(m => m.Id));
+        Assert.Empty(await search.SearchAsync(Query("stoat"), ["room-a"]));
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabaseFile}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 
     private static SearchQuery Query(string term, int limit = SearchQuery.DefaultLimit) => new([term], null, limit);

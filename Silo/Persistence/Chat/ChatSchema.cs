@@ -139,6 +139,43 @@ public static class ChatSchema
     /// </summary>
     public static readonly StorageMigration ClientIdIndexInTimeOrder = new(7, "chat: client message ids indexed room first, then id", ClientIdsInTimeOrder, ClientIdsInTimeOrder);
 
+    /// <summary>
+    /// Gives every message without a search id the next ones, in (room, id) order, above every id taken and every
+    /// row of the index. Run by migration 8, and by the search indexer's recovery for rows written without one.
+    /// </summary>
+    internal const string AssignSearchIds = """
+        UPDATE messages SET search_id = numbered.search_id
+        FROM (
+            SELECT room_id, seq,
+                   (SELECT MAX(COALESCE((SELECT MAX(search_id) FROM messages), 0), COALESCE((SELECT MAX(rowid) FROM messages_fts), 0)))
+                   + ROW_NUMBER() OVER (ORDER BY room_id, seq) AS search_id
+            FROM messages WHERE search_id IS NULL
+        ) AS numbered
+        WHERE messages.room_id = numbered.room_id AND messages.seq = numbered.seq;
+        """;
+
+    private const string SqliteSearchIds = $"""
+        ALTER TABLE messages ADD COLUMN search_id INTEGER NULL;
+        UPDATE messages SET search_id = s.fts_id FROM message_search s WHERE s.room_id = messages.room_id AND s.seq = messages.seq;
+        {AssignSearchIds}
+        CREATE UNIQUE INDEX messages_search_id ON messages (search_id);
+        DROP TRIGGER IF EXISTS messages_search_update;
+        CREATE TRIGGER messages_search_update AFTER UPDATE OF text ON messages WHEN NEW.search_id IS NOT NULL BEGIN
+            DELETE FROM messages_fts WHERE rowid = OLD.search_id;
+            INSERT INTO messages_fts (rowid, text) VALUES (NEW.search_id, NEW.text);
+        END;
+        DROP TABLE message_search;
+        """;
+
+    /// <summary>
+    /// SQLite: each message carries its row id in the full-text index (<c>search_id</c>), handed out by the log's
+    /// writer in commit order, instead of a <c>message_search</c> table mapping (room, id) to it. Inserting into
+    /// that table's (room, id) key touched a page per room in every indexing transaction: about half of the
+    /// indexer's CPU and seven in eight of its WAL pages (bench/RESULTS.md). Ids already in the index are kept, so
+    /// nothing is re-indexed. PostgreSQL: unchanged.
+    /// </summary>
+    public static readonly StorageMigration SearchIds = new(8, "chat: messages carry their search index row id", SqliteSearchIds, "SELECT 1;");
+
     /// <summary>Edits, deletions (tombstones), replies, mentions and a per-room change counter; reactions; read markers.</summary>
     public static readonly StorageMigration MessageChanges = new(
         4,

@@ -12,6 +12,14 @@ internal static class MessageInsert
 
     public const string Sql = Into + " VALUES (@room, @seq, @sender, @text, @client, @created, @replyTo, @mentions) ON CONFLICT DO NOTHING";
 
+    /// <summary>SQLite's insert also gives the message its row id in the full-text index (<see cref="ChatSchema.SearchIds"/>).</summary>
+    public const string SqliteSql =
+        "INSERT INTO messages (room_id, seq, sender, text, client_message_id, created_at, reply_to, mentions, search_id)"
+        + " VALUES (@room, @seq, @sender, @text, @client, @created, @replyTo, @mentions, @searchId) ON CONFLICT DO NOTHING";
+
+    /// <summary>The highest search id handed out: the last entry of its unique index.</summary>
+    public const string LastSearchIdSql = "SELECT COALESCE(MAX(search_id), 0) FROM messages";
+
     public const string LastIdSql = "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = @room";
 
     /// <summary>The stored message a repeated (room, sender, client message id) stands for, read with <paramref name="command"/>.</summary>

@@ -25,7 +25,6 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
 
     private readonly SqlDialect _dialect;
     private readonly TimeProvider _time;
-    private readonly SqliteSearchIndexer _searchIndexer;
     private readonly MessageLogMetrics _metrics;
     private readonly ILogger<SqlMessageLog> _logger;
     private readonly SqliteMessageLogSession? _sqlite;
@@ -40,9 +39,8 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         _metrics = metrics;
         _dialect = dialect;
         _time = time;
-        _searchIndexer = searchIndexer;
         _logger = logger;
-        _sqlite = dialect is SqliteDialect sqlite ? new SqliteMessageLogSession(sqlite, metrics) : null;
+        _sqlite = dialect is SqliteDialect sqlite ? new SqliteMessageLogSession(sqlite, searchIndexer, metrics) : null;
         _writer = _sqlite is not null ? WriteOnOwnThread() : Task.Run(WriteLoopAsync);
     }
 
@@ -230,7 +228,6 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         {
             if (results[i].Created)
             {
-                _searchIndexer.Enqueue(results[i].Message.RoomId, results[i].Message.Id);
                 Announce(appends[i], results[i].Message);
             }
 

@@ -6,7 +6,7 @@ using GrainChat.Storage;
 namespace GrainChat.Silo.Persistence.Chat;
 
 /// <summary>
-/// Search on SQLite's FTS5 table (<c>messages_fts</c>, mapped to messages by <c>message_search</c>) or on
+/// Search on SQLite's FTS5 table (<c>messages_fts</c>, whose row ids are the messages' <c>search_id</c>) or on
 /// PostgreSQL's GIN index over <c>to_tsvector('simple', text)</c>. Terms are bound as parameters (PostgreSQL) or
 /// quoted as FTS5 strings (SQLite), so no input can be read as query syntax.
 /// </summary>
@@ -43,15 +43,15 @@ internal sealed class SqlMessageSearch(SqlDialect dialect, SqliteSearchIndexer i
             {
                 cursor = postgres
                     ? "AND (m.created_at, m.room_id, m.seq) < (@beforeAt, @beforeRoom, @beforeId)"
-                    : "AND f.rowid < (SELECT fts_id FROM message_search WHERE room_id = @beforeRoom AND seq = @beforeId)";
+                    : "AND f.rowid < (SELECT search_id FROM messages WHERE room_id = @beforeRoom AND seq = @beforeId)";
                 command.AddParameter("beforeAt", before.CreatedAtMilliseconds);
                 command.AddParameter("beforeRoom", before.RoomId);
                 command.AddParameter("beforeId", before.Id);
             }
 
             // PostgreSQL walks messages_created_at newest first and stops after a page. FTS5 cannot, but it walks its
-            // own rowids (the order texts were indexed: sends, and edits, which re-index) from the newest down, so
-            // the query stops after a page instead of sorting every match.
+            // own rowids (search ids, handed out in commit order; an edit keeps its message's) from the newest down,
+            // so the query stops after a page instead of sorting every match.
             var order = postgres ? "m.created_at DESC, m.room_id DESC, m.seq DESC" : "f.rowid DESC";
             command.CommandText = $"""
                 SELECT {Columns} FROM {match}
@@ -69,8 +69,7 @@ internal sealed class SqlMessageSearch(SqlDialect dialect, SqliteSearchIndexer i
         // Every term an FTS5 string ("…"; a phrase stays a phrase), all of them required.
         command.AddParameter("match", string.Join(' ', query.Terms.Select(t => $"\"{t.Replace("\"", "\"\"", StringComparison.Ordinal)}\"")));
         return """
-            messages_fts f JOIN message_search s ON s.fts_id = f.rowid
-            JOIN messages m ON m.room_id = s.room_id AND m.seq = s.seq
+            messages_fts f JOIN messages m ON m.search_id = f.rowid
             WHERE messages_fts MATCH @match
             """;
     }

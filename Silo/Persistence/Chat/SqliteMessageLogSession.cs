@@ -7,21 +7,43 @@ namespace GrainChat.Silo.Persistence.Chat;
 /// <summary>
 /// The SQLite message log writer's statements, compiled once on the connection it keeps between batches
 /// (<see cref="SqliteWriteSession{T}"/>): at low load a batch holds one or two messages, and compiling the INSERT
-/// for each batch was a large part of the writer's time.
+/// for each batch was a large part of the writer's time. Each inserted message gets the next search id, its row in
+/// the full-text index, and once the transaction has committed it is handed to the search indexer with its text.
 /// </summary>
 internal sealed class SqliteMessageLogSession : IDisposable
 {
     private readonly SqliteWriteSession<Statements> _session;
+    private readonly SqliteSearchIndexer _searchIndexer;
     private readonly Action<TimeSpan> _hadWriteLock;
 
-    public SqliteMessageLogSession(SqliteDialect dialect, MessageLogMetrics metrics)
+    public SqliteMessageLogSession(SqliteDialect dialect, SqliteSearchIndexer searchIndexer, MessageLogMetrics metrics)
     {
         _session = new SqliteWriteSession<Statements>(dialect, session => new Statements(session));
+        _searchIndexer = searchIndexer;
         _hadWriteLock = metrics.HadWriteLock;
     }
 
     /// <summary>Runs <paramref name="write"/> in one transaction holding the write gate, and commits it; takes it all back if anything fails.</summary>
-    public Task<T> InTransactionAsync<T>(Func<IMessageLogStatements, Task<T>> write) => _session.InTransactionAsync(write, _hadWriteLock);
+    public async Task<T> InTransactionAsync<T>(Func<IMessageLogStatements, Task<T>> write)
+    {
+        Statements? written = null;
+        var result = await _session.InTransactionAsync(
+            statements =>
+            {
+                written = statements;
+                statements.Begin();
+                return write(statements);
+            },
+            _hadWriteLock).ConfigureAwait(false);
+
+        // Committed: from here on a search waits for these to be indexed.
+        foreach (var (searchId, text) in written!.Inserted)
+        {
+            _searchIndexer.Enqueue(searchId, text);
+        }
+
+        return result;
+    }
 
     public void Dispose() => _session.Dispose();
 
@@ -30,16 +52,31 @@ internal sealed class SqliteMessageLogSession : IDisposable
         private readonly SqliteWriteSession<Statements> _session;
         private readonly SqliteStatement _insert;
         private readonly int[] _insertAt;
+        private readonly int _insertSearchIdAt;
         private readonly SqliteStatement _lastId;
         private readonly int _lastIdRoomAt;
+        private readonly SqliteStatement _lastSearchId;
+        private long _searchId;
 
         public Statements(SqliteWriteSession<Statements> session)
         {
             _session = session;
-            _insert = session.Compile(MessageInsert.Sql);
+            _insert = session.Compile(MessageInsert.SqliteSql);
             _insertAt = [.. MessageInsert.ParameterNames.Select(_insert.ParameterIndex)];
+            _insertSearchIdAt = _insert.ParameterIndex("searchId");
             _lastId = session.Compile(MessageInsert.LastIdSql);
             _lastIdRoomAt = _lastId.ParameterIndex("room");
+            _lastSearchId = session.Compile(MessageInsert.LastSearchIdSql);
+        }
+
+        /// <summary>The search ids and texts of the messages this transaction inserted.</summary>
+        public List<(long SearchId, string Text)> Inserted { get; } = [];
+
+        /// <summary>Starts a transaction's count; read from the database each time, so a rolled-back one hands its ids out again.</summary>
+        public void Begin()
+        {
+            Inserted.Clear();
+            _searchId = _lastSearchId.ReadInt64() ?? 0;
         }
 
         public ValueTask<long> LastIdAsync(string roomId)
@@ -59,8 +96,15 @@ internal sealed class SqliteMessageLogSession : IDisposable
             _insert.Bind(at[5], UnixTime.ToMilliseconds(message.Timestamp));
             _insert.Bind(at[6], message.ReplyTo);
             _insert.Bind(at[7], MessageRows.Mentions(message.Mentions) as string);
+            _insert.Bind(_insertSearchIdAt, _searchId + 1);
             _insert.Execute();
-            return ValueTask.FromResult(_session.Changes == 1);
+            if (_session.Changes != 1)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            Inserted.Add((++_searchId, message.Text));
+            return ValueTask.FromResult(true);
         }
 
         public async Task<ChatMessage?> FindAsync(string roomId, string sender, string clientMessageId)
@@ -74,6 +118,7 @@ internal sealed class SqliteMessageLogSession : IDisposable
         {
             _insert.Dispose();
             _lastId.Dispose();
+            _lastSearchId.Dispose();
         }
     }
 }

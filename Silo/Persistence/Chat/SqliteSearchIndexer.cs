@@ -6,11 +6,11 @@ using Microsoft.Extensions.Logging;
 namespace GrainChat.Silo.Persistence.Chat;
 
 /// <summary>
-/// Keeps SQLite's full-text index (<c>messages_fts</c>, mapped to messages by <c>message_search</c>) in step with
-/// the message log without putting it on the send path. The log's writer hands each committed message here; this
-/// indexes them a moment later, in batches. FTS5 writes a new index segment per statement savepoint and per commit,
-/// so indexing a message inside the writer's transaction (a trigger) cost several times the insert itself; in
-/// batches, keeping the index current costs about 20 µs of CPU a message here, all told (bench/RESULTS.md).
+/// Keeps SQLite's full-text index (<c>messages_fts</c>, whose row id is each message's <c>search_id</c>) in step
+/// with the message log without putting it on the send path. The log's writer hands each committed message's
+/// search id and text here; this indexes them a moment later, in batches. FTS5 writes a new index segment per
+/// statement savepoint and per commit, so indexing a message inside the writer's transaction (a trigger) cost
+/// several times the insert itself; in batches it costs a few microseconds of CPU a message (bench/RESULTS.md).
 /// <para>
 /// A batch is indexed in small transactions spread over <see cref="PacingSpan"/> (<see cref="PacedTransactionSize"/>
 /// messages each), so that a second's worth of FTS5 work does not run at once: at once, it held one of two cores
@@ -20,8 +20,9 @@ namespace GrainChat.Silo.Persistence.Chat;
 /// <para>
 /// A search first waits for everything committed before it to be indexed (<see cref="CatchUpAsync"/>), so
 /// results never lag a send that was acknowledged. After a crash, the first use indexes every message that has
-/// no search row yet (a scan of the log). Edits and deletions are indexed by a trigger inside their own
-/// transaction; a message edited before its batch ran is skipped by the batch.
+/// no row in the index yet (a scan of the log), after giving a search id to any message stored without one.
+/// Edits and deletions are indexed by a trigger inside their own transaction, under the message's search id; a
+/// message edited before its batch ran is skipped by the batch.
 /// </para>
 /// On PostgreSQL the GIN index is maintained by the database and this does nothing.
 /// </summary>
@@ -51,7 +52,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     private readonly SqlDialect _dialect;
     private readonly SqliteWriteSession<IndexStatements>? _session;
     private readonly ILogger<SqliteSearchIndexer> _logger;
-    private readonly Channel<MessageKey> _queue = Channel.CreateUnbounded<MessageKey>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<IndexEntry> _queue = Channel.CreateUnbounded<IndexEntry>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _hurry = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
@@ -72,8 +73,8 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 
     private bool IsActive => _session is not null;
 
-    /// <summary>Queues a committed message for indexing (in commit order).</summary>
-    public void Enqueue(string roomId, long id)
+    /// <summary>Queues a committed message for indexing (in commit order, which is search id order).</summary>
+    public void Enqueue(long searchId, string text)
     {
         if (!IsActive)
         {
@@ -82,7 +83,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 
         EnsureStarted();
         Interlocked.Increment(ref _enqueued);
-        _queue.Writer.TryWrite(new MessageKey(roomId, id));
+        _queue.Writer.TryWrite(new IndexEntry(searchId, text));
     }
 
     /// <summary>Completes when every message queued before the call is indexed; fails if indexing is failing (storage down).</summary>
@@ -166,7 +167,8 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 
     private async Task IndexLoopAsync()
     {
-        var unindexed = new List<MessageKey>();
+        var unindexed = new List<IndexEntry>();
+        await RetryingAsync(() => _session!.InTransactionAsync(AssignMissingSearchIdsAsync, cancellationToken: _stopping.Token)).ConfigureAwait(false);
         await RetryingAsync(async () => unindexed = await _dialect.ReadAsync(FindUnindexedAsync, _stopping.Token).ConfigureAwait(false)).ConfigureAwait(false);
         await IndexInTransactionsAsync(unindexed).ConfigureAwait(false);
         lock (_lock)
@@ -175,7 +177,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         }
 
         CompleteWaiters(null);
-        var batch = new List<MessageKey>(MaxBatchSize);
+        var batch = new List<IndexEntry>(MaxBatchSize);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             // Let a batch gather, unless a search is waiting, the log is shutting down, or the last batch was full:
@@ -186,9 +188,9 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
             }
 
             batch.Clear();
-            while (batch.Count < MaxBatchSize && _queue.Reader.TryRead(out var key))
+            while (batch.Count < MaxBatchSize && _queue.Reader.TryRead(out var entry))
             {
-                batch.Add(key);
+                batch.Add(entry);
             }
 
             await IndexPacedAsync(batch).ConfigureAwait(false);
@@ -201,15 +203,15 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         }
     }
 
-    private async Task IndexInTransactionsAsync(IReadOnlyList<MessageKey> keys)
+    private async Task IndexInTransactionsAsync(IReadOnlyList<IndexEntry> entries)
     {
-        foreach (var chunk in keys.Chunk(TransactionSize))
+        foreach (var chunk in entries.Chunk(TransactionSize))
         {
             await IndexTransactionAsync(chunk).ConfigureAwait(false);
         }
     }
 
-    private async Task IndexPacedAsync(List<MessageKey> batch)
+    private async Task IndexPacedAsync(List<IndexEntry> batch)
     {
         var chunks = batch.Chunk(PacedTransactionSize).ToArray();
         var pause = chunks.Length > 1 ? PacingSpan / (chunks.Length - 1) : TimeSpan.Zero;
@@ -255,7 +257,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         }
     }
 
-    private Task IndexTransactionAsync(MessageKey[] chunk) =>
+    private Task IndexTransactionAsync(IndexEntry[] chunk) =>
         RetryingAsync(() => _session!.InTransactionAsync(statements => Task.FromResult(statements.Index(chunk)), cancellationToken: _stopping.Token));
 
     // A failed step is retried until it succeeds (nothing is lost); searches meanwhile fail with the cause.
@@ -302,67 +304,68 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         }
     }
 
-    private static async Task<List<MessageKey>> FindUnindexedAsync(DbConnection connection, CancellationToken cancellationToken)
+    // Rows written without a search id (by hand, or by a build older than the id) get one before the scan.
+    private async Task<int> AssignMissingSearchIdsAsync(IndexStatements statements)
     {
-        var keys = new List<MessageKey>();
+        await using var assign = _session!.Connection.CreateCommand();
+        assign.CommandText = ChatSchema.AssignSearchIds;
+        return await assign.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<List<IndexEntry>> FindUnindexedAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var entries = new List<IndexEntry>();
         await using var scan = connection.CreateCommand();
         scan.CommandText = """
-            SELECT room_id, seq FROM messages m
-            WHERE deleted = 0 AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.room_id = m.room_id AND s.seq = m.seq)
+            SELECT search_id, text FROM messages m
+            WHERE deleted = 0 AND NOT EXISTS (SELECT 1 FROM messages_fts f WHERE f.rowid = m.search_id)
+            ORDER BY search_id
             """;
         await using var reader = await scan.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            keys.Add(new MessageKey(reader.GetString(0), reader.GetInt64(1)));
+            entries.Add(new IndexEntry(reader.GetInt64(0), reader.GetString(1)));
         }
 
-        return keys;
+        return entries;
     }
 
     /// <summary>The indexer's statements, compiled once on the connection its session keeps.</summary>
     private sealed class IndexStatements : IDisposable
     {
-        private readonly SqliteStatement _read;
-        private readonly (int Room, int Id) _readAt;
+        private readonly SqliteStatement _indexed;
+        private readonly int _indexedIdAt;
         private readonly SqliteStatement _index;
-        private readonly int _indexTextAt;
-        private readonly SqliteStatement _map;
-        private readonly (int Room, int Id) _mapAt;
+        private readonly (int Id, int Text) _indexAt;
 
         public IndexStatements(SqliteWriteSession<IndexStatements> session)
         {
-            _read = session.Compile("""
-                SELECT text FROM messages m
-                WHERE room_id = @room AND seq = @id AND deleted = 0
-                  AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.room_id = m.room_id AND s.seq = m.seq)
-                """);
-            _readAt = (_read.ParameterIndex("room"), _read.ParameterIndex("id"));
+            _indexed = session.Compile("SELECT 1 FROM messages_fts WHERE rowid = @id");
+            _indexedIdAt = _indexed.ParameterIndex("id");
 
             // One-row VALUES inserts: an INSERT … SELECT into FTS5 would open a statement savepoint, which flushes a segment.
-            _index = session.Compile("INSERT INTO messages_fts (text) VALUES (@text)");
-            _indexTextAt = _index.ParameterIndex("text");
-            _map = session.Compile("INSERT INTO message_search (room_id, seq, fts_id) VALUES (@room, @id, last_insert_rowid())");
-            _mapAt = (_map.ParameterIndex("room"), _map.ParameterIndex("id"));
+            _index = session.Compile("INSERT INTO messages_fts (rowid, text) VALUES (@id, @text)");
+            _indexAt = (_index.ParameterIndex("id"), _index.ParameterIndex("text"));
         }
 
-        /// <summary>Indexes the messages not deleted nor indexed yet (an edit indexes its message itself); returns how many.</summary>
-        public int Index(IReadOnlyList<MessageKey> keys)
+        /// <summary>
+        /// Indexes the messages not indexed yet (an edit or a deletion indexes its message itself, under the same
+        /// id); returns how many. Ids arrive in increasing order, so FTS5 appends to one pending segment.
+        /// </summary>
+        public int Index(IReadOnlyList<IndexEntry> entries)
         {
             var indexed = 0;
-            foreach (var key in keys)
+            foreach (var entry in entries)
             {
-                _read.Bind(_readAt.Room, key.RoomId);
-                _read.Bind(_readAt.Id, key.Id);
-                if (_read.ReadText() is not { } text)
+                _indexed.Bind(_indexedIdAt, entry.SearchId);
+                if (_indexed.ReadInt64() is not null)
                 {
                     continue;
                 }
 
-                _index.Bind(_indexTextAt, text);
+                _index.Bind(_indexAt.Id, entry.SearchId);
+                _index.Bind(_indexAt.Text, entry.Text);
                 _index.Execute();
-                _map.Bind(_mapAt.Room, key.RoomId);
-                _map.Bind(_mapAt.Id, key.Id);
-                _map.Execute();
                 indexed++;
             }
 
@@ -371,9 +374,8 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 
         public void Dispose()
         {
-            _read.Dispose();
+            _indexed.Dispose();
             _index.Dispose();
-            _map.Dispose();
         }
     }
 
@@ -383,5 +385,5 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Critical, Message = "The search indexer stopped; searches fail until the service restarts")]
     private static partial void LogIndexerStopped(ILogger logger, Exception exception);
 
-    private readonly record struct MessageKey(string RoomId, long Id);
+    private readonly record struct IndexEntry(long SearchId, string Text);
 }
