@@ -10,7 +10,7 @@ namespace GrainChat.Silo.Persistence.Chat;
 /// with the message log without putting it on the send path. The log's writer hands each committed message's
 /// search id and text here; this indexes them a moment later, in batches. FTS5 writes a new index segment per
 /// statement savepoint and per commit, so indexing a message inside the writer's transaction (a trigger) cost
-/// several times the insert itself; in batches it costs a few microseconds of CPU a message (bench/RESULTS.md).
+/// several times the insert itself; in batches it costs about 5 µs of CPU a message here (bench/RESULTS.md).
 /// <para>
 /// A batch is indexed in small transactions spread over <see cref="PacingSpan"/> (<see cref="PacedTransactionSize"/>
 /// messages each), so that a second's worth of FTS5 work does not run at once: at once, it held one of two cores
