@@ -36,8 +36,10 @@ internal sealed partial class ClusterMembership(
     public Task Ready => _ready.Task;
 
     /// <summary>False while this node has not been able to heartbeat for <see cref="ClusterOptions.DeadAfter"/>: others may have declared it dead.</summary>
-    public bool IsConnected =>
-        Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeartbeatTimestamp)) < _options.DeadAfter;
+    public bool IsConnected => SinceLastHeartbeat < _options.DeadAfter;
+
+    /// <summary>How long ago this node last stamped its row in the table (or joined).</summary>
+    public TimeSpan SinceLastHeartbeat => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeartbeatTimestamp));
 
     public event Action<MembershipView>? ViewChanged;
 
