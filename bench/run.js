@@ -156,11 +156,15 @@ async function repeat(runs, measure) {
   return { runs: all, pick };
 }
 
-async function fanoutSweep(server, shape, label, tagBase, runCount = P.runs, seconds = P.seconds, prepared = null) {
-  const specs = prepared ?? await specsFor(server, shape.rooms, shape.members, `${tagBase}`);
+// Every rate's runs go over the same connections, opened once; a caller that warmed them up passes its own.
+async function fanoutSweep(server, shape, label, tagBase, runCount = P.runs, seconds = P.seconds, load = null) {
+  if (!load) {
+    const specs = await specsFor(server, shape.rooms, shape.members, `${tagBase}`);
+    return scenarios.withFanout({ ...server, specs, workers: WORKERS }, (opened) => fanoutSweep(server, shape, label, tagBase, runCount, seconds, opened));
+  }
   const points = [];
   for (const rate of shape.rates) {
-    const { runs, pick } = await repeat(runCount, () => scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: rate, seconds }));
+    const { runs, pick } = await repeat(runCount, () => load.fanout({ ...server, ratePerSender: rate, seconds }));
     const point = {
       scenario: label, ratePerSender: rate, offeredSendRate: runs[0].offeredSendRate,
       deliveredPerSecond: pick((r) => r.deliveredPerSecond), p50Ms: pick((r) => r.latencyMs.p50), p99Ms: pick((r) => r.latencyMs.p99),
@@ -185,14 +189,17 @@ async function typingCost() {
   const server = await startServer("grainchat", "Sqlite");
   try {
     const specs = await specsFor(server, TYPING.rooms, TYPING.members, "t");
-    const measure = (typingPerSecond) => scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: TYPING.ratePerSender, seconds: TYPING.seconds, typingPerSecond });
-    const pairs = [];
-    for (let i = 0; i < TYPING.runs; i++) {
-      // Interleaved, so drift on the shared machine hits both sides alike.
-      const without = await measure(0);
-      const withTyping = await measure(TYPING.typingPerSecond);
-      pairs.push({ without, withTyping });
-    }
+    const pairs = await scenarios.withFanout({ ...server, specs, workers: WORKERS }, async (load) => {
+      const measure = (typingPerSecond) => load.fanout({ ...server, ratePerSender: TYPING.ratePerSender, seconds: TYPING.seconds, typingPerSecond });
+      const measured = [];
+      for (let i = 0; i < TYPING.runs; i++) {
+        // Interleaved, so drift on the shared machine hits both sides alike.
+        const without = await measure(0);
+        const withTyping = await measure(TYPING.typingPerSecond);
+        measured.push({ without, withTyping });
+      }
+      return measured;
+    });
     const perEvent = pairs.map(({ without, withTyping }) => ((withTyping.serverCpuSeconds - without.serverCpuSeconds) * 1e6) / withTyping.typingReceived);
     const perMessage = pairs.map(({ without }) => (without.serverCpuSeconds * 1e6) / without.received);
     const result = {
@@ -233,10 +240,10 @@ async function cpuCost() {
       // rounds, each closing its connections as every measured run does: after one, the first rate's runs still
       // compiled the close and open paths (about 870 and 350 methods in its first two runs, fourteenth session).
       const specs = await specsFor(server, CPU.rooms, CPU.members, "u");
-      for (const seconds of [20, 10]) {
-        await scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: CPU.rates.at(-1) / 2, seconds });
-      }
-      results.servers[name] = await fanoutSweep(server, CPU, "cost", "u", CPU.runs, CPU.seconds, specs);
+      results.servers[name] = await scenarios.withFanout({ ...server, specs, workers: WORKERS }, async (load) => {
+        for (const seconds of [20, 10]) await load.fanout({ ...server, ratePerSender: CPU.rates.at(-1) / 2, seconds });
+        return fanoutSweep(server, CPU, "cost", "u", CPU.runs, CPU.seconds, load);
+      });
     } finally { await stopServer(server); }
   }
   if (cpuServers.length < 2) return;
@@ -275,18 +282,20 @@ async function profile() {
   const name = cpuServers[0];
   const server = await startServer(name, "Sqlite", { DOTNET_PerfMapEnabled: "1", DOTNET_EnableWriteXorExecute: "0" });
   try {
-    const specs = await specsFor(server, CPU.rooms, CPU.members, "p");
-    await scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: profileRate, seconds: 30 }); // warm-up: tiered JIT settles
     const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, "-");
     const data = path.join(os.tmpdir(), `grainchat-perf-${stamp}.data`);
-    const perf = spawn("perf", ["record", "-e", "cpu-clock", "-F", "999", "-g", "-p", String(server.pid), "-o", data, "--", "sleep", "20"], { stdio: "ignore" });
-    // Wake-ups are the cost that does not shrink with batching: counted over the same 20 s as the samples.
-    const counted = spawn("perf", ["stat", "-x", ",", "-e", "context-switches,cpu-migrations,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_sendmsg,syscalls:sys_enter_write", "-p", String(server.pid), "--", "sleep", "20"], { stdio: ["ignore", "ignore", "pipe"] });
     let counts = "";
-    counted.stderr.on("data", (chunk) => { counts += chunk; });
-    const load = scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: profileRate, seconds: 24 });
-    await Promise.all([new Promise((r) => perf.once("exit", r)), new Promise((r) => counted.once("exit", r))]);
-    const result = await load;
+    const specs = await specsFor(server, CPU.rooms, CPU.members, "p");
+    const result = await scenarios.withFanout({ ...server, specs, workers: WORKERS }, async (load) => {
+      await load.fanout({ ...server, ratePerSender: profileRate, seconds: 30 }); // warm-up: tiered JIT settles
+      const perf = spawn("perf", ["record", "-e", "cpu-clock", "-F", "999", "-g", "-p", String(server.pid), "-o", data, "--", "sleep", "20"], { stdio: "ignore" });
+      // Wake-ups are the cost that does not shrink with batching: counted over the same 20 s as the samples.
+      const counted = spawn("perf", ["stat", "-x", ",", "-e", "context-switches,cpu-migrations,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_sendmsg,syscalls:sys_enter_write", "-p", String(server.pid), "--", "sleep", "20"], { stdio: ["ignore", "ignore", "pipe"] });
+      counted.stderr.on("data", (chunk) => { counts += chunk; });
+      const measured = load.fanout({ ...server, ratePerSender: profileRate, seconds: 24 });
+      await Promise.all([new Promise((r) => perf.once("exit", r)), new Promise((r) => counted.once("exit", r))]);
+      return measured;
+    });
     const delivered = result.deliveredPerSecond * 20;
     const perDelivery = counts.split("\n").filter((line) => /^[0-9]/.test(line))
       .map((line) => { const [value, , event] = line.split(","); return `  ${event}: ${(Number(value) / delivered).toFixed(3)} per delivery (${value} in 20 s)`; }).join("\n");
@@ -339,24 +348,26 @@ async function stages() {
   const server = await startServer("grainchat", option("--storage") ?? "Sqlite", { GrainChat__Bootstrap__AdminPassword: password, GrainChat__Admins__0: "admin" });
   try {
     const specs = await specsFor(server, CPU.rooms, CPU.members, "s");
-    await scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: stagesRate, seconds: 20 }); // warm-up
-    const login = await fetch(`${server.url}/api/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username: "admin", password }) });
-    const { token } = await login.json();
-    const auth = { headers: { Authorization: `Bearer ${token}` } };
-    const writer = async () => parseWriterMetrics(await (await fetch(`${server.url}/metrics`, auth)).text());
-    const load = scenarios.fanout({ ...server, specs, workers: WORKERS, ratePerSender: stagesRate, seconds: 20 });
-    await sleep(3000);
-    const writerBefore = await writer();
-    // The thread pool's queue and threads, sampled through the 12 s: work waiting for a thread shows here.
-    const pool = { queue: [], threads: [] };
-    for (const until = Date.now() + 12000; Date.now() < until; await sleep(250)) {
-      const text = await (await fetch(`${server.url}/metrics`, auth)).text();
-      pool.queue.push(Number(/^dotnet_thread_pool_queue_length(?:_total)? \S+$/m.exec(text)?.[0].split(" ")[1] ?? NaN));
-      pool.threads.push(Number(/^dotnet_thread_pool_thread_count(?:_total)? \S+$/m.exec(text)?.[0].split(" ")[1] ?? NaN));
-    }
-    const writerAfter = await writer();
-    const grains = await (await fetch(`${server.url}/api/admin/grains`, auth)).json();
-    const result = await load;
+    const { result, writerBefore, writerAfter, pool, grains } = await scenarios.withFanout({ ...server, specs, workers: WORKERS }, async (connections) => {
+      await connections.fanout({ ...server, ratePerSender: stagesRate, seconds: 20 }); // warm-up
+      const login = await fetch(`${server.url}/api/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username: "admin", password }) });
+      const { token } = await login.json();
+      const auth = { headers: { Authorization: `Bearer ${token}` } };
+      const writer = async () => parseWriterMetrics(await (await fetch(`${server.url}/metrics`, auth)).text());
+      const load = connections.fanout({ ...server, ratePerSender: stagesRate, seconds: 20 });
+      await sleep(3000);
+      const writerBefore = await writer();
+      // The thread pool's queue and threads, sampled through the 12 s: work waiting for a thread shows here.
+      const pool = { queue: [], threads: [] };
+      for (const until = Date.now() + 12000; Date.now() < until; await sleep(250)) {
+        const text = await (await fetch(`${server.url}/metrics`, auth)).text();
+        pool.queue.push(Number(/^dotnet_thread_pool_queue_length(?:_total)? \S+$/m.exec(text)?.[0].split(" ")[1] ?? NaN));
+        pool.threads.push(Number(/^dotnet_thread_pool_thread_count(?:_total)? \S+$/m.exec(text)?.[0].split(" ")[1] ?? NaN));
+      }
+      const writerAfter = await writer();
+      const grains = await (await fetch(`${server.url}/api/admin/grains`, auth)).json();
+      return { result: await load, writerBefore, writerAfter, pool, grains };
+    });
     console.log(`end to end: delivered ${Math.round(result.deliveredPerSecond)}/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, server CPU ${result.serverCpuPercent.toFixed(0)} %, ` +
       `load generator CPU ${result.loadgenCpuPercent.toFixed(0)} %, its event loop late by p99 ${result.loadgenEventLoopDelayMs.p99.toFixed(1)} ms, at most ${result.loadgenEventLoopDelayMs.max.toFixed(1)} ms`);
     const split = (l) => `p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms`;

@@ -133,14 +133,14 @@ internal sealed class AllocationListener : EventListener
         }
 
         report.AppendLine(_heap);
-        report.AppendLine("last pauses (ms): generation, stopping the threads, collecting, restarting, whole pause; KB marked from each kind of root");
+        report.AppendLine("last pauses (ms): began at (Unix ms), generation, stopping the threads, collecting, restarting, whole pause; KB marked from each kind of root");
         lock (_pauses)
         {
             foreach (var pause in _pauses)
             {
                 var marked = string.Join(", ", pause.MarkedBytes.OrderBy(m => m.Key).Select(m => string.Create(CultureInfo.InvariantCulture, $"{RootKind(m.Key)} {m.Value / 1024:N0}")));
                 report.AppendLine(CultureInfo.InvariantCulture,
-                    $"gen{pause.Generation}  {Ms(pause.SuspendBegin, pause.SuspendEnd),7:F2}  {Ms(pause.GcStart, pause.GcEnd),7:F2}  {Ms(pause.GcEnd, pause.RestartEnd),7:F2}  {Ms(pause.SuspendBegin, pause.RestartEnd),7:F2}  {marked}");
+                    $"{new DateTimeOffset(DateTime.SpecifyKind(pause.SuspendBegin, DateTimeKind.Utc)).ToUnixTimeMilliseconds()}  gen{pause.Generation}  {Ms(pause.SuspendBegin, pause.SuspendEnd),7:F2}  {Ms(pause.GcStart, pause.GcEnd),7:F2}  {Ms(pause.GcEnd, pause.RestartEnd),7:F2}  {Ms(pause.SuspendBegin, pause.RestartEnd),7:F2}  {marked}");
             }
         }
 

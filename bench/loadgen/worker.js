@@ -14,9 +14,12 @@ let fromServer = [];
 let seen = 0;
 let typingReceived = 0;
 
+let notSentBefore = 0;
+
 function record(message) {
-  received++;
   const sentAt = Number(String(message.text).split("|", 1)[0]);
+  if (sentAt < notSentBefore) return; // an earlier run's, on connections kept open across runs
+  received++;
   if (!Number.isFinite(sentAt)) return;
   const receivedAt = now();
   const latency = receivedAt - sentAt;
@@ -49,7 +52,8 @@ async function open({ kind, url, specs, listen }) {
 
 // Every sender sends at `ratePerSender` messages/s for `seconds`, then receivers get `drainSeconds` to catch up.
 // With `typingPerSecond`, every sender also says it is typing at that rate (GrainChat's Typing).
-async function fanout({ ratePerSender, seconds, drainSeconds, typingPerSecond = 0 }) {
+async function fanout({ ratePerSender, seconds, drainSeconds, typingPerSecond = 0, notSentBefore: since = 0 }) {
+  notSentBefore = since;
   received = 0; samples = []; toServer = []; fromServer = []; seen = 0; typingReceived = 0;
   const senders = connections.filter((c) => c.sender);
   const cpuBefore = process.cpuUsage();
