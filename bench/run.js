@@ -236,9 +236,8 @@ async function cpuCost() {
     console.log(`== ${name}`);
     const server = await startServer(name, option("--storage") ?? "Sqlite");
     try {
-      // Warm-up at the highest rate, not recorded: right after start the JIT's tiering work is counted as CPU. Two
-      // rounds, each closing its connections as every measured run does: after one, the first rate's runs still
-      // compiled the close and open paths (about 870 and 350 methods in its first two runs, fourteenth session).
+      // Warm-up at half the highest rate, not recorded, on the connections the sweep then measures on: right after
+      // start the JIT's tiering work would be counted as CPU.
       const specs = await specsFor(server, CPU.rooms, CPU.members, "u");
       results.servers[name] = await scenarios.withFanout({ ...server, specs, workers: WORKERS }, async (load) => {
         for (const seconds of [20, 10]) await load.fanout({ ...server, ratePerSender: CPU.rates.at(-1) / 2, seconds });
