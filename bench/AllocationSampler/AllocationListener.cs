@@ -139,8 +139,9 @@ internal sealed class AllocationListener : EventListener
             foreach (var pause in _pauses)
             {
                 var marked = string.Join(", ", pause.MarkedBytes.OrderBy(m => m.Key).Select(m => string.Create(CultureInfo.InvariantCulture, $"{RootKind(m.Key)} {m.Value / 1024:N0}")));
+                var began = new DateTimeOffset(pause.SuspendBegin.ToUniversalTime()).ToUnixTimeMilliseconds();
                 report.AppendLine(CultureInfo.InvariantCulture,
-                    $"{new DateTimeOffset(DateTime.SpecifyKind(pause.SuspendBegin, DateTimeKind.Utc)).ToUnixTimeMilliseconds()}  gen{pause.Generation}  {Ms(pause.SuspendBegin, pause.SuspendEnd),7:F2}  {Ms(pause.GcStart, pause.GcEnd),7:F2}  {Ms(pause.GcEnd, pause.RestartEnd),7:F2}  {Ms(pause.SuspendBegin, pause.RestartEnd),7:F2}  {marked}");
+                    $"{began}  gen{pause.Generation}  {Ms(pause.SuspendBegin, pause.SuspendEnd),7:F2}  {Ms(pause.GcStart, pause.GcEnd),7:F2}  {Ms(pause.GcEnd, pause.RestartEnd),7:F2}  {Ms(pause.SuspendBegin, pause.RestartEnd),7:F2}  {marked}");
             }
         }
 
