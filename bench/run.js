@@ -12,6 +12,8 @@
 //   log writer's batches, waits and commit times from /metrics.
 // --profile RATE samples a server's CPU with perf (20 s) under the --cpu fan-out shape at RATE sends/s per member, and counts its
 //   context switches and system calls per delivered message (--servers NAME picks the server; GrainChat by default).
+// --trace RATE times each message's hops inside the server (GRAINCHAT_MESSAGE_TRACE) under the --cpu fan-out shape at RATE
+//   sends/s per member, for each of --servers, and gives each hop's percentiles and its share of the slowest 1 %.
 "use strict";
 const { spawn, execSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -19,6 +21,7 @@ const os = require("node:os");
 const path = require("node:path");
 const scenarios = require("./loadgen/coordinator");
 const { writeReport } = require("./report");
+const messageTrace = require("./message-trace");
 
 const root = path.resolve(__dirname, "..");
 const option = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : null; };
@@ -28,6 +31,7 @@ const cpuOnly = process.argv.includes("--cpu");
 const profileIndex = process.argv.indexOf("--profile");
 const profileRate = profileIndex > 0 ? Number(process.argv[profileIndex + 1]) : null;
 const stagesRate = option("--stages") ? Number(option("--stages")) : null;
+const traceRate = option("--trace") ? Number(option("--trace")) : null;
 const pgIndex = process.argv.indexOf("--postgres");
 const postgres = pgIndex > 0 ? process.argv[pgIndex + 1] : null;
 const WORKERS = Math.max(2, os.cpus().length);
@@ -306,6 +310,33 @@ async function profile() {
   } finally { await stopServer(server); }
 }
 
+async function traceRun() {
+  const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, "-");
+  const report = [`Fan-out ${CPU.rooms}×${CPU.members} at ${traceRate} sends/s per member, SQLite; 20 s measured after a 20 s warm-up on the same connections. Times in ms.`];
+  for (const name of cpuServers) {
+    const file = path.join(os.tmpdir(), `grainchat-trace-${name}-${stamp}.tsv`);
+    const server = await startServer(name, "Sqlite", { GRAINCHAT_MESSAGE_TRACE: file });
+    let result, from;
+    try {
+      const specs = await specsFor(server, CPU.rooms, CPU.members, "t");
+      result = await scenarios.withFanout({ ...server, specs, workers: WORKERS }, async (load) => {
+        await load.fanout({ ...server, ratePerSender: traceRate, seconds: 20 });
+        from = Date.now();
+        return load.fanout({ ...server, ratePerSender: traceRate, seconds: 20 });
+      });
+    } finally { await stopServer(server); }
+    const traced = messageTrace.readMessages(file, from, from + 20000);
+    fs.rmSync(file, { force: true });
+    report.push("", messageTrace.format(name, messageTrace.summarize(traced)),
+      `  end to end (load generator, every recipient): p50 ${result.latencyMs.p50.toFixed(2)}, p99 ${result.latencyMs.p99.toFixed(2)}; ` +
+      `delivered ${Math.round(result.deliveredPerSecond)}/s; server CPU ${result.serverCpuPercent.toFixed(0)} %; keys dropped as repeated: ${traced.repeated}`);
+  }
+  const out = path.join(__dirname, "results", `trace-${stamp}.txt`);
+  fs.writeFileSync(out, report.join("\n") + "\n");
+  console.log(report.join("\n"));
+  console.log(`results: ${path.relative(root, out)}`);
+}
+
 async function writesOnlyRun() {
   const runs = Number(option("--runs") ?? P.runs);
   const results = { date: new Date().toISOString(), gateway: path.resolve(gatewayRoot), commit: execSync("git rev-parse --short HEAD", { cwd: gatewayRoot }).toString().trim(), runs, writes: P.writes, storage: {} };
@@ -409,6 +440,7 @@ async function main() {
   if (writesOnly) return writesOnlyRun();
   if (connectionsOnly) return connectionsOnlyRun();
   if (profileRate) return profile();
+  if (traceRate) return traceRun();
   if (typingOnly) return typingCost();
   if (cpuOnly) return cpuCost();
   const started = new Date();

@@ -14,10 +14,12 @@ internal sealed class MessageService(IGrainFactory grains, ChatRateLimits limits
 {
     public async Task<PostResult> SendAsync(string sender, string roomId, string? text, string? clientMessageId, long? replyTo = null)
     {
+        MessagePathTrace.Mark(MessagePathStage.Received, text);
         limits.Sends.ThrowIfOver(ChatKeys.UserKey(sender));
         var result = await grains.GetRoomGrain(roomId).PostAsync(sender, text!, clientMessageId, replyTo);
         if (result.Created)
         {
+            MessagePathTrace.Mark(MessagePathStage.Answered, result.Message.Text);
             activity.MessageStored("room-message", sender, roomId, result.Message.Text);
         }
 

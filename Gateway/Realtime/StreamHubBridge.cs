@@ -117,13 +117,21 @@ internal sealed partial class StreamHubBridge(
         var group = hub.Clients.Group(RoomGroup(roomEvent.RoomId));
         return roomEvent switch
         {
-            MessageReceived received => group.MessageReceived(received.Message),
+            MessageReceived received => ForwardMessage(group, received.Message),
             UserJoined joined => group.UserJoined(new RoomMemberEvent(joined.RoomId, joined.Username)),
             UserLeft left => group.UserLeft(new RoomMemberEvent(left.RoomId, left.Username)),
             PresenceChanged presence => group.PresenceChanged(new PresenceEvent(presence.Username, presence.Online)),
             UserTyping typing => hub.Clients.GroupExcept(RoomGroup(typing.RoomId), ConnectionsOf(typing.Username)).UserTyping(new RoomMemberEvent(typing.RoomId, typing.Username)),
             _ => ForwardChangeAsync(group, roomEvent),
         };
+    }
+
+    private static Task ForwardMessage(IChatClient group, ChatMessage message)
+    {
+        MessagePathTrace.Mark(MessagePathStage.DeliveryStarted, message.Text);
+        var handedOver = group.MessageReceived(message);
+        MessagePathTrace.Mark(MessagePathStage.Delivered, message.Text);
+        return handedOver;
     }
 
     /// <summary>A change to a message, to a room's group or (in a direct conversation) to a user's.</summary>

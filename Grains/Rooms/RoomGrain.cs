@@ -195,6 +195,7 @@ public sealed partial class RoomGrain(
     // sent: a reply whose original must be looked up first holds the posts behind it until it is appended.
     public Task<PostResult> PostAsync(string sender, string text, string? clientMessageId, long? replyTo = null)
     {
+        MessagePathTrace.Mark(MessagePathStage.PostStarted, text);
         EnsureExists();
         EnsureMember(sender);
         ChatLimits.ValidateMessage(text, clientMessageId);
@@ -364,6 +365,7 @@ public sealed partial class RoomGrain(
     /// <summary>A turn per stored message, in id order: remember it, publish it, tell those it mentions, let the room's robot hear it.</summary>
     private async Task OnCommittedAsync(ChatMessage message)
     {
+        MessagePathTrace.Mark(MessagePathStage.PublishStarted, message.Text);
         _recent.Add(message);
         await PublishAsync(message);
         foreach (var mentioned in message.Mentions)

@@ -131,6 +131,30 @@ public sealed class StreamTests
     }
 
     [Fact]
+    public async Task A_subscriber_can_unsubscribe_itself_from_its_callback_after_awaiting()
+    {
+        await using var silo = await TestSilo.StartMemoryAsync();
+        var stream = Provider(silo).GetStream<int>(StreamId.Create("test", "self-unsubscribe"));
+        var received = new ConcurrentQueue<int>();
+        var unsubscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        StreamSubscriptionHandle<int>? handle = null;
+        handle = await stream.SubscribeAsync(async (item, _) =>
+        {
+            received.Enqueue(item);
+            await Task.Yield();
+            await handle!.UnsubscribeAsync();
+            unsubscribed.SetResult();
+        });
+
+        await stream.OnNextAsync(1);
+        await unsubscribed.Task.WaitAsync(WaitLimit);
+        await stream.OnNextAsync(2);
+        await Task.Delay(100);
+
+        Assert.Equal([1], received);
+    }
+
+    [Fact]
     public async Task A_stream_asked_for_with_another_event_type_is_refused_clearly()
     {
         await using var silo = await TestSilo.StartMemoryAsync();

@@ -157,6 +157,14 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         }
 
         var started = Stopwatch.GetTimestamp();
+        if (MessagePathTrace.Enabled)
+        {
+            foreach (var append in batch)
+            {
+                MessagePathTrace.Mark(MessagePathStage.BatchStarted, append.Text);
+            }
+        }
+
         if (_metrics.Enabled)
         {
             foreach (var append in batch)
@@ -228,6 +236,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         {
             if (results[i].Created)
             {
+                MessagePathTrace.Mark(MessagePathStage.Committed, appends[i].Text);
                 Announce(appends[i], results[i].Message);
             }
 
@@ -315,6 +324,7 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
         for (var i = 0; i < batch.Count; i++)
         {
             var append = batch[i];
+            MessagePathTrace.Mark(MessagePathStage.Writing, append.Text);
             for (var attempt = 0; ; attempt++)
             {
                 if (!_lastIds.TryGetValue(append.RoomId, out var last))

@@ -1,3 +1,4 @@
+using GrainChat.Chat;
 using Microsoft.AspNetCore.SignalR;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -21,8 +22,11 @@ internal sealed class BareChatHub : Hub
 
     public async Task<object> SendMessage(string roomId, string text, string? clientMessageId)
     {
+        MessagePathTrace.Mark(MessagePathStage.Received, text);
         var message = new { id = Interlocked.Increment(ref _nextId), roomId, sender = Context.ConnectionId, text, timestamp = DateTimeOffset.UtcNow, clientMessageId };
         await Clients.Group(roomId).SendAsync("MessageReceived", message);
+        MessagePathTrace.Mark(MessagePathStage.Delivered, text);
+        MessagePathTrace.Mark(MessagePathStage.Answered, text);
         return message;
     }
 }
