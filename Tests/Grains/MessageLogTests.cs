@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using GrainChat.Chat;
 using GrainChat.Grains;
 using GrainChat.Storage;
 using GrainChat.Silo.Hosting;
+using GrainChat.Silo.Telemetry;
 using GrainChat.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,6 +55,37 @@ public sealed class MessageLogTests : IDisposable
             Assert.Equal((1L, "first"), (repeated.Message.Id, repeated.Message.Text));
             Assert.Equal(["room_id", "client_message_id", "sender"], await IndexColumnsAsync(silo, "messages_client_message_id"));
         }
+    }
+
+    [Fact]
+    public async Task A_fault_after_a_commit_does_not_stop_the_writer_from_storing_later_messages()
+    {
+        await using var silo = await StartChatSiloAsync(Path.Combine(_directory.FullName, "chat.db"));
+        var siloMeter = silo.Services.GetRequiredService<SiloMetrics>().Meter;
+        var faults = 0;
+        using var faultyListener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter == siloMeter && instrument.Name == "grainchat.silo.message_log.batch_size")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        faultyListener.SetMeasurementEventCallback<int>((_, _, _, _) =>
+        {
+            Interlocked.Increment(ref faults);
+            throw new InvalidOperationException("a broken metrics listener");
+        });
+        faultyListener.Start();
+        var log = silo.Services.GetRequiredService<IMessageLog>();
+
+        var first = await log.AppendAsync("room-f", "alice", "first", null).WaitAsync(ChatSilo.WaitLimit);
+        var second = await log.AppendAsync("room-f", "alice", "second", null).WaitAsync(ChatSilo.WaitLimit);
+
+        Assert.True(Volatile.Read(ref faults) >= 1, "The listener should have faulted the writer's batch.");
+        Assert.Equal((1L, 2L), (first.Message.Id, second.Message.Id));
     }
 
     public void Dispose()

@@ -156,6 +156,28 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
             batch.Add(append);
         }
 
+        try
+        {
+            await CommitAndAnswerAsync(batch).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // A fault outside the transaction (a metrics listener, a logger) must not stop the writer: every later
+            // send would wait for ever. Whoever the batch has not answered yet gets the error; nothing of theirs was stored.
+            LogWriterFault(_logger, exception, batch.Count);
+            foreach (var append in batch)
+            {
+                append.TrySetException(exception);
+            }
+        }
+        finally
+        {
+            batch.Clear();
+        }
+    }
+
+    private async Task CommitAndAnswerAsync(List<PendingAppend> batch)
+    {
         var started = Stopwatch.GetTimestamp();
         if (MessagePathTrace.Enabled)
         {
@@ -199,8 +221,6 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
                 }
             }
         }
-
-        batch.Clear();
     }
 
     /// <summary>Commits the appends in one transaction and answers them; on failure nothing is stored and the failure is returned.</summary>
@@ -364,6 +384,9 @@ public sealed partial class SqlMessageLog : IMessageLog, IMessageHistory, IAsync
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing a batch of {Count} messages failed; a row the database refused is retried alone, any other failure goes to every sender")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The message log's writer failed outside a transaction with a batch of {Count} messages; those not yet answered get the error, and the writer goes on")]
+    private static partial void LogWriterFault(ILogger logger, Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Announcing committed message {Id} of room {RoomId} failed; it is stored")]
     private static partial void LogAnnounceFailed(ILogger logger, Exception exception, string roomId, long id);
