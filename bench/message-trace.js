@@ -49,6 +49,7 @@ function summarize({ path, messages }) {
 }
 
 function format(name, summary) {
+  if (summary.messages === 0) return `${name}: no message with every mark was sent in the measured window`;
   const ms = (v) => v.toFixed(2).padStart(8);
   const lines = [`${name}: ${summary.messages} messages traced`, `  ${"hop".padEnd(40)}      p50      p90      p99    p99.9   mean in the slowest 1 %`];
   summary.rows.forEach((row) => lines.push(`  ${row.hop.padEnd(40)} ${ms(row.p50)} ${ms(row.p90)} ${ms(row.p99)} ${ms(row.p999)}   ${ms(row.tail)}`));

@@ -80,6 +80,19 @@ public static class MessagePathTrace
     /// <summary>One line per mark, tab-separated: the stage, the text's key, Unix time in microseconds, and (on <see cref="MessagePathStage.Received"/> only) the text.</summary>
     private static void Write(string path)
     {
+        try
+        {
+            WriteMarks(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // At exit there is no one else to tell, and a diagnostic must not turn a clean exit into a crash.
+            Console.Error.WriteLine($"GRAINCHAT_MESSAGE_TRACE: the trace could not be written to {path}: {exception.Message}");
+        }
+    }
+
+    private static void WriteMarks(string path)
+    {
         var count = Math.Min(Volatile.Read(ref _count), Marks.Length);
         using var writer = new StreamWriter(path);
         for (var i = 0; i < count; i++)
