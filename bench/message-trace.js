@@ -8,6 +8,8 @@ const PATH = ["Sent", "Received", "PostStarted", "BatchStarted", "Writing", "Com
 
 /** Each message sent within [from, to) (Unix ms) that has every mark the server made, as { stage: µs }. */
 function readMessages(file, from, to) {
+  // The server writes the file only if it marked something (the trace starts with the first mark).
+  if (!fs.existsSync(file)) return { path: [], messages: [], repeated: 0 };
   const byKey = new Map();
   const repeated = new Set();
   for (const line of fs.readFileSync(file, "utf8").split("\n")) {
