@@ -28,6 +28,7 @@ public static class ChatSiloServiceCollectionExtensions
         services.AddSingleton(ChatSchema.SearchIndexedAfterCommit);
         services.AddSingleton(ChatSchema.ClientIdIndexInTimeOrder);
         services.AddSingleton(ChatSchema.SearchIds);
+        services.AddSingleton(ChatSchema.SearchIndexInItsOwnFile);
         services.TryAddSingleton<SqliteSearchIndexer>();
         services.TryAddSingleton<MessageLogMetrics>();
         services.TryAddSingleton<SqlMessageLog>();

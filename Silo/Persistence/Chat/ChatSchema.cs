@@ -143,21 +143,21 @@ public static class ChatSchema
     /// Gives every message without a search id the next ones, in (room, id) order, above every id taken and every
     /// row of the index. Run by migration 8, and by the search indexer's recovery for rows written without one.
     /// </summary>
-    internal const string AssignSearchIds = """
+    internal static string AssignSearchIdsAbove(string index) => $"""
         UPDATE messages SET search_id = numbered.search_id
         FROM (
             SELECT room_id, seq,
-                   (SELECT MAX(COALESCE((SELECT MAX(search_id) FROM messages), 0), COALESCE((SELECT MAX(rowid) FROM messages_fts), 0)))
+                   (SELECT MAX(COALESCE((SELECT MAX(search_id) FROM messages), 0), COALESCE((SELECT MAX(rowid) FROM {index}), 0)))
                    + ROW_NUMBER() OVER (ORDER BY room_id, seq) AS search_id
             FROM messages WHERE search_id IS NULL
         ) AS numbered
         WHERE messages.room_id = numbered.room_id AND messages.seq = numbered.seq;
         """;
 
-    private const string SqliteSearchIds = $"""
+    private static readonly string SqliteSearchIds = $"""
         ALTER TABLE messages ADD COLUMN search_id INTEGER NULL;
         UPDATE messages SET search_id = s.fts_id FROM message_search s WHERE s.room_id = messages.room_id AND s.seq = messages.seq;
-        {AssignSearchIds}
+        {AssignSearchIdsAbove("messages_fts")}
         CREATE UNIQUE INDEX messages_search_id ON messages (search_id);
         DROP TRIGGER IF EXISTS messages_search_update;
         CREATE TRIGGER messages_search_update AFTER UPDATE OF text ON messages WHEN NEW.search_id IS NOT NULL BEGIN
@@ -175,6 +175,25 @@ public static class ChatSchema
     /// nothing is re-indexed. PostgreSQL: unchanged.
     /// </summary>
     public static readonly StorageMigration SearchIds = new(8, "chat: messages carry their search index row id", SqliteSearchIds, "SELECT 1;");
+
+    private const string SqliteSearchIndexFile = """
+        DROP TRIGGER IF EXISTS messages_search_update;
+        DROP TABLE IF EXISTS messages_fts;
+        CREATE TABLE search_changes (
+            change_id INTEGER PRIMARY KEY,
+            search_id INTEGER NOT NULL
+        );
+        CREATE TRIGGER messages_search_update AFTER UPDATE OF text ON messages WHEN NEW.search_id IS NOT NULL BEGIN
+            INSERT INTO search_changes (search_id) VALUES (NEW.search_id);
+        END;
+        """;
+
+    /// <summary>
+    /// SQLite: the full-text index moves to a database file of its own (<see cref="SqliteSearchIndexer"/>), rebuilt
+    /// there from the messages at the first start after the upgrade. A trigger can only write to its own file, so an
+    /// edit's now lists the message in <c>search_changes</c>, for the indexer. PostgreSQL: unchanged.
+    /// </summary>
+    public static readonly StorageMigration SearchIndexInItsOwnFile = new(9, "chat: search index in a file of its own", SqliteSearchIndexFile, "SELECT 1;");
 
     /// <summary>Edits, deletions (tombstones), replies, mentions and a per-room change counter; reactions; read markers.</summary>
     public static readonly StorageMigration MessageChanges = new(

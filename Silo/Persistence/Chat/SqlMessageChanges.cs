@@ -5,8 +5,11 @@ using GrainChat.Storage;
 
 namespace GrainChat.Silo.Persistence.Chat;
 
-/// <summary>Edits, tombstones and reactions on the <c>messages</c> and <c>message_reactions</c> tables.</summary>
-internal sealed class SqlMessageChanges(SqlDialect dialect) : IMessageChanges
+/// <summary>
+/// Edits, tombstones and reactions on the <c>messages</c> and <c>message_reactions</c> tables. A changed text is
+/// handed to SQLite's search indexer after the commit, before the write gate is let go.
+/// </summary>
+internal sealed class SqlMessageChanges(SqlDialect dialect, SqliteSearchIndexer indexer) : IMessageChanges
 {
     // The room's next change number, taken in the statement that makes the change.
     private const string NextRevision = "(SELECT COALESCE(MAX(revision), 0) + 1 FROM messages WHERE room_id = @room)";
@@ -24,7 +27,13 @@ internal sealed class SqlMessageChanges(SqlDialect dialect) : IMessageChanges
             command.AddParameter("text", text);
             command.AddParameter("mentions", MessageRows.Mentions(mentions));
             command.AddParameter("editedAt", UnixTime.ToMilliseconds(editedAt));
-            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1 ? await FindAsync(connection, roomId, id, ct).ConfigureAwait(false) : null;
+            if (await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) != 1)
+            {
+                return null;
+            }
+
+            indexer.TextChanged(roomId, id);
+            return await FindAsync(connection, roomId, id, ct).ConfigureAwait(false);
         }, CancellationToken.None);
 
     public Task<bool> DeleteAsync(string roomId, long id) =>
@@ -48,6 +57,11 @@ internal sealed class SqlMessageChanges(SqlDialect dialect) : IMessageChanges
             }
 
             await transaction.CommitAsync(ct).ConfigureAwait(false);
+            if (deleted)
+            {
+                indexer.TextChanged(roomId, id);
+            }
+
             return deleted;
         }, CancellationToken.None);
 

@@ -6,7 +6,8 @@ using GrainChat.Storage;
 namespace GrainChat.Silo.Persistence.Chat;
 
 /// <summary>
-/// Search on SQLite's FTS5 table (<c>messages_fts</c>, whose row ids are the messages' <c>search_id</c>) or on
+/// Search on SQLite's FTS5 table (<c>messages_fts</c> in the search index's own file, attached as <c>search</c>;
+/// its row ids are the messages' <c>search_id</c>) or on
 /// PostgreSQL's GIN index over <c>to_tsvector('simple', text)</c>. Terms are bound as parameters (PostgreSQL) or
 /// quoted as FTS5 strings (SQLite), so no input can be read as query syntax.
 /// </summary>
@@ -27,7 +28,7 @@ internal sealed class SqlMessageSearch(SqlDialect dialect, SqliteSearchIndexer i
     }
 
     private Task<IReadOnlyList<ChatMessage>> SearchIndexedAsync(SearchQuery query, IReadOnlyList<string> roomIds) =>
-        dialect.ReadAsync(async (connection, ct) =>
+        ReadAsync(async (connection, ct) =>
         {
             await using var command = connection.CreateCommand();
             var rooms = string.Join(", ", roomIds.Select((_, i) => $"@r{i}"));
@@ -62,14 +63,17 @@ internal sealed class SqlMessageSearch(SqlDialect dialect, SqliteSearchIndexer i
             command.AddParameter("limit", query.Limit);
             var found = await MessageRows.ReadAsync(command, ct).ConfigureAwait(false);
             return (IReadOnlyList<ChatMessage>)await WithReactionsAsync(connection, found, ct).ConfigureAwait(false);
-        }, CancellationToken.None);
+        });
+
+    private Task<T> ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> read) =>
+        dialect is SqliteDialect sqlite ? sqlite.ReadWithSearchIndexAsync(read, CancellationToken.None) : dialect.ReadAsync(read, CancellationToken.None);
 
     private static string SqliteMatch(DbCommand command, SearchQuery query)
     {
         // Every term an FTS5 string ("…"; a phrase stays a phrase), all of them required.
         command.AddParameter("match", string.Join(' ', query.Terms.Select(t => $"\"{t.Replace("\"", "\"\"", StringComparison.Ordinal)}\"")));
         return """
-            messages_fts f JOIN messages m ON m.search_id = f.rowid
+            search.messages_fts f JOIN messages m ON m.search_id = f.rowid
             WHERE messages_fts MATCH @match
             """;
     }

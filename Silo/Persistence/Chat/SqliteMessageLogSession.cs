@@ -24,25 +24,24 @@ internal sealed class SqliteMessageLogSession : IDisposable
     }
 
     /// <summary>Runs <paramref name="write"/> in one transaction holding the write gate, and commits it; takes it all back if anything fails.</summary>
-    public async Task<T> InTransactionAsync<T>(Func<IMessageLogStatements, Task<T>> write)
-    {
-        Statements? written = null;
-        var result = await _session.InTransactionAsync(
+    public Task<T> InTransactionAsync<T>(Func<IMessageLogStatements, Task<T>> write) =>
+        _session.InTransactionAsync(
             statements =>
             {
-                written = statements;
                 statements.Begin();
                 return write(statements);
             },
-            _hadWriteLock).ConfigureAwait(false);
+            _hadWriteLock,
+            committed: HandToIndexer);
 
-        // Committed: from here on a search waits for these to be indexed.
-        foreach (var (searchId, text) in written!.Inserted)
+    // Committed: from here on a search waits for these to be indexed. Queued before the write gate is let go, so that
+    // an edit of one of them, which needs the gate, is queued after it.
+    private void HandToIndexer(Statements written)
+    {
+        foreach (var (searchId, text) in written.Inserted)
         {
             _searchIndexer.Enqueue(searchId, text);
         }
-
-        return result;
     }
 
     public void Dispose() => _session.Dispose();

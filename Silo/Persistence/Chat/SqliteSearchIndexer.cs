@@ -11,18 +11,25 @@ namespace GrainChat.Silo.Persistence.Chat;
 /// search id and text here; this indexes them a moment later, in batches. FTS5 writes a new index segment per
 /// statement savepoint and per commit, so indexing a message inside the writer's transaction (a trigger) cost
 /// several times the insert itself; in batches it costs about 5 µs of CPU a message here (bench/RESULTS.md).
+/// The index is a database file of its own (<see cref="SqliteDialect.SearchIndexFile"/>): indexing takes that
+/// file's write lock, never the chat database's, so the log's writer never waits for it (sharing one file, it did,
+/// and the sends' p99 latency showed it: bench/RESULTS.md).
 /// <para>
 /// A batch is indexed in small transactions spread over <see cref="PacingSpan"/> (<see cref="PacedTransactionSize"/>
 /// messages each), so that a second's worth of FTS5 work does not run at once: at once, it held one of two cores
-/// and the write lock long enough to show in the sends' p99 latency (bench/RESULTS.md). Pacing stops when a search
-/// is waiting, when the backlog grows past a batch, and at shutdown.
+/// long enough to show in the sends' p99 latency (bench/RESULTS.md). Pacing stops when a search is waiting, when the
+/// backlog grows past a batch, and at shutdown.
 /// </para>
 /// <para>
 /// A search first waits for everything committed before it to be indexed (<see cref="CatchUpAsync"/>), so
-/// results never lag a send that was acknowledged. After a crash, the first use indexes every message that has
-/// no row in the index yet (a scan of the log), after giving a search id to any message stored without one.
-/// Edits and deletions are indexed by a trigger inside their own transaction, under the message's search id; a
-/// message edited before its batch ran is skipped by the batch.
+/// results never lag a send that was acknowledged. Edits and deletions are recorded in the chat database, in their
+/// own transaction, by a trigger (<c>search_changes</c>), and queued here after their commit: the indexer re-indexes
+/// those messages from the table, then takes them off the list.
+/// </para>
+/// <para>
+/// The two files commit separately, so the index is rebuilt from the chat database, never the other way round: the
+/// first use after a start indexes the changes still listed and every message that has no row in the index (a scan
+/// of the log), after giving a search id to any message stored without one. A missing index file is rebuilt whole.
 /// </para>
 /// On PostgreSQL the GIN index is maintained by the database and this does nothing.
 /// </summary>
@@ -49,7 +56,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
-    private readonly SqlDialect _dialect;
+    private readonly SqliteDialect? _dialect;
     private readonly SqliteWriteSession<IndexStatements>? _session;
     private readonly ILogger<SqliteSearchIndexer> _logger;
     private readonly Channel<IndexEntry> _queue = Channel.CreateUnbounded<IndexEntry>(new UnboundedChannelOptions { SingleReader = true });
@@ -66,15 +73,26 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 
     public SqliteSearchIndexer(SqlDialect dialect, ILogger<SqliteSearchIndexer> logger)
     {
-        _dialect = dialect;
-        _session = dialect is SqliteDialect sqlite ? new SqliteWriteSession<IndexStatements>(sqlite, session => new IndexStatements(session)) : null;
+        _dialect = dialect as SqliteDialect;
+        _session = _dialect is { } sqlite ? new SqliteWriteSession<IndexStatements>(sqlite, session => new IndexStatements(session), searchIndex: true) : null;
         _logger = logger;
     }
 
     private bool IsActive => _session is not null;
 
-    /// <summary>Queues a committed message for indexing (in commit order, which is search id order).</summary>
-    public void Enqueue(long searchId, string text)
+    /// <summary>
+    /// Queues a committed message for indexing (in commit order, which is search id order). Called with the chat
+    /// database's write gate held, so that the queue is in the order of the commits.
+    /// </summary>
+    public void Enqueue(long searchId, string text) => Enqueue(new IndexEntry(searchId, text));
+
+    /// <summary>
+    /// Queues the re-indexing of a message whose text an edit or a deletion changed, from the table. Called after
+    /// the change's commit, with the chat database's write gate still held: queued after the message itself.
+    /// </summary>
+    public void TextChanged(string roomId, long id) => Enqueue(IndexEntry.Changed(roomId, id));
+
+    private void Enqueue(IndexEntry entry)
     {
         if (!IsActive)
         {
@@ -83,7 +101,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
 
         EnsureStarted();
         Interlocked.Increment(ref _enqueued);
-        _queue.Writer.TryWrite(new IndexEntry(searchId, text));
+        _queue.Writer.TryWrite(entry);
     }
 
     /// <summary>Completes when every message queued before the call is indexed; fails if indexing is failing (storage down).</summary>
@@ -168,8 +186,9 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     private async Task IndexLoopAsync()
     {
         var unindexed = new List<IndexEntry>();
-        await RetryingAsync(() => _session!.InTransactionAsync(AssignMissingSearchIdsAsync, cancellationToken: _stopping.Token)).ConfigureAwait(false);
-        await RetryingAsync(async () => unindexed = await _dialect.ReadAsync(FindUnindexedAsync, _stopping.Token).ConfigureAwait(false)).ConfigureAwait(false);
+        await RetryingAsync(AssignMissingSearchIdsAsync).ConfigureAwait(false);
+        await IndexTransactionAsync([IndexEntry.ListedChanges]).ConfigureAwait(false);
+        await RetryingAsync(async () => unindexed = await _dialect!.ReadWithSearchIndexAsync(FindUnindexedAsync, _stopping.Token).ConfigureAwait(false)).ConfigureAwait(false);
         await IndexInTransactionsAsync(unindexed).ConfigureAwait(false);
         lock (_lock)
         {
@@ -257,8 +276,33 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         }
     }
 
+    // Changes indexed are then taken off the chat database's list of changes, under its write gate (rare: edits and deletions).
     private Task IndexTransactionAsync(IndexEntry[] chunk) =>
-        RetryingAsync(() => _session!.InTransactionAsync(statements => Task.FromResult(statements.Index(chunk)), cancellationToken: _stopping.Token));
+        RetryingAsync(async () =>
+        {
+            var reindexed = await _session!.InTransactionAsync(statements => Task.FromResult(statements.Index(chunk)), cancellationToken: _stopping.Token).ConfigureAwait(false);
+            if (reindexed.Count > 0)
+            {
+                await _dialect!.WriteAsync((connection, ct) => ForgetChangesAsync(connection, reindexed, ct), _stopping.Token).ConfigureAwait(false);
+            }
+        });
+
+    private static async Task<int> ForgetChangesAsync(DbConnection connection, List<(long SearchId, long Through)> reindexed, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (searchId, through) in reindexed)
+        {
+            await using var forget = connection.CreateCommand();
+            forget.Transaction = transaction;
+            forget.CommandText = "DELETE FROM search_changes WHERE search_id = @id AND change_id <= @through";
+            forget.AddParameter("id", searchId);
+            forget.AddParameter("through", through);
+            await forget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return reindexed.Count;
+    }
 
     // A failed step is retried until it succeeds (nothing is lost); searches meanwhile fail with the cause.
     private async Task RetryingAsync(Func<Task> index)
@@ -304,12 +348,22 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         }
     }
 
-    // Rows written without a search id (by hand, or by a build older than the id) get one before the scan.
-    private async Task<int> AssignMissingSearchIdsAsync(IndexStatements statements)
+    // Rows written without a search id (by hand, or by a build older than the id) get one before the scan: a write to
+    // the chat database (its gate), above every id the index holds (so on a connection with the index attached).
+    private async Task AssignMissingSearchIdsAsync()
     {
-        await using var assign = _session!.Connection.CreateCommand();
-        assign.CommandText = ChatSchema.AssignSearchIds;
-        return await assign.ExecuteNonQueryAsync().ConfigureAwait(false);
+        await _dialect!.WriteGate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await _dialect.OpenWithSearchIndexAsync(_stopping.Token).ConfigureAwait(false);
+            await using var assign = connection.CreateCommand();
+            assign.CommandText = ChatSchema.AssignSearchIdsAbove("search.messages_fts");
+            await assign.ExecuteNonQueryAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _dialect.WriteGate.Release();
+        }
     }
 
     /// <summary>
@@ -317,7 +371,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     /// text, keyed by its row id), as the recovery scan asks too: a plain B-tree lookup. Asking the virtual table
     /// by rowid made that scan of 500,000 messages take 920 ms instead of 338 (bench/RESULTS.md).
     /// </summary>
-    private const string IndexedSql = "SELECT 1 FROM messages_fts_docsize WHERE id = @id";
+    private const string IndexedSql = "SELECT 1 FROM search.messages_fts_docsize WHERE id = @id";
 
     private static async Task<List<IndexEntry>> FindUnindexedAsync(DbConnection connection, CancellationToken cancellationToken)
     {
@@ -325,7 +379,7 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
         await using var scan = connection.CreateCommand();
         scan.CommandText = """
             SELECT search_id, text FROM messages m
-            WHERE deleted = 0 AND NOT EXISTS (SELECT 1 FROM messages_fts_docsize d WHERE d.id = m.search_id)
+            WHERE deleted = 0 AND NOT EXISTS (SELECT 1 FROM search.messages_fts_docsize d WHERE d.id = m.search_id)
             ORDER BY search_id
             """;
         await using var reader = await scan.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -340,49 +394,121 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     /// <summary>The indexer's statements, compiled once on the connection its session keeps.</summary>
     private sealed class IndexStatements : IDisposable
     {
+        private readonly SqliteWriteSession<IndexStatements> _session;
         private readonly SqliteStatement _indexed;
         private readonly int _indexedIdAt;
         private readonly SqliteStatement _index;
         private readonly (int Id, int Text) _indexAt;
+        private readonly SqliteStatement _remove;
+        private readonly int _removeIdAt;
 
         public IndexStatements(SqliteWriteSession<IndexStatements> session)
         {
+            _session = session;
             _indexed = session.Compile(IndexedSql);
             _indexedIdAt = _indexed.ParameterIndex("id");
 
             // One-row VALUES inserts: an INSERT … SELECT into FTS5 would open a statement savepoint, which flushes a segment.
-            _index = session.Compile("INSERT INTO messages_fts (rowid, text) VALUES (@id, @text)");
+            _index = session.Compile("INSERT INTO search.messages_fts (rowid, text) VALUES (@id, @text)");
             _indexAt = (_index.ParameterIndex("id"), _index.ParameterIndex("text"));
+            _remove = session.Compile("DELETE FROM search.messages_fts WHERE rowid = @id");
+            _removeIdAt = _remove.ParameterIndex("id");
         }
 
         /// <summary>
-        /// Indexes the messages not indexed yet (an edit or a deletion indexes its message itself, under the same
-        /// id); returns how many. Ids arrive in increasing order, so FTS5 appends to one pending segment.
+        /// Indexes the entries in their order, which is the order of the commits: a message under its search id
+        /// (ids increase, so FTS5 appends to one pending segment), and a changed message from the table, as it is
+        /// now. Returns the messages re-indexed from the table that had changes listed, each with the last of them.
         /// </summary>
-        public int Index(IReadOnlyList<IndexEntry> entries)
+        public List<(long SearchId, long Through)> Index(IReadOnlyList<IndexEntry> entries)
         {
-            var indexed = 0;
+            List<(long SearchId, long Through)> reindexed = [];
             foreach (var entry in entries)
             {
-                _indexed.Bind(_indexedIdAt, entry.SearchId);
-                if (_indexed.ReadInt64() is not null)
+                if (entry.Text is { } text)
                 {
-                    continue;
+                    Replace(entry.SearchId, text);
                 }
-
-                _index.Bind(_indexAt.Id, entry.SearchId);
-                _index.Bind(_indexAt.Text, entry.Text);
-                _index.Execute();
-                indexed++;
+                else if (entry.ChangedRoom is { } roomId)
+                {
+                    if (Scalar("SELECT search_id FROM messages WHERE room_id = @room AND seq = @seq", ("room", roomId), ("seq", entry.ChangedId)) is long searchId)
+                    {
+                        Reindex(searchId, reindexed);
+                    }
+                }
+                else
+                {
+                    foreach (var searchId in ListedChanges())
+                    {
+                        Reindex(searchId, reindexed);
+                    }
+                }
             }
 
-            return indexed;
+            return reindexed;
         }
 
         public void Dispose()
         {
             _indexed.Dispose();
             _index.Dispose();
+            _remove.Dispose();
+        }
+
+        // An id already in the index was indexed by the recovery scan, or was left there by commits the chat database
+        // lost in an operating-system crash (the two files are synced separately) and has been handed out again.
+        private void Replace(long searchId, string? text)
+        {
+            _indexed.Bind(_indexedIdAt, searchId);
+            if (_indexed.ReadInt64() is not null)
+            {
+                _remove.Bind(_removeIdAt, searchId);
+                _remove.Execute();
+            }
+
+            if (text is not null)
+            {
+                _index.Bind(_indexAt.Id, searchId);
+                _index.Bind(_indexAt.Text, text);
+                _index.Execute();
+            }
+        }
+
+        // Changes are rare (edits and deletions), so plain ADO.NET on the session's connection: the message's text as
+        // it is now (none if deleted), and the last change listed for it, which is then taken off the list.
+        private void Reindex(long searchId, List<(long SearchId, long Through)> reindexed)
+        {
+            Replace(searchId, Scalar("SELECT text FROM messages WHERE search_id = @id AND deleted = 0", ("id", searchId)) as string);
+            if (Scalar("SELECT MAX(change_id) FROM search_changes WHERE search_id = @id", ("id", searchId)) is long through)
+            {
+                reindexed.Add((searchId, through));
+            }
+        }
+
+        private List<long> ListedChanges()
+        {
+            using var read = _session.Connection.CreateCommand();
+            read.CommandText = "SELECT DISTINCT search_id FROM search_changes ORDER BY search_id";
+            using var reader = read.ExecuteReader();
+            var searchIds = new List<long>();
+            while (reader.Read())
+            {
+                searchIds.Add(reader.GetInt64(0));
+            }
+
+            return searchIds;
+        }
+
+        private object? Scalar(string sql, params (string Name, object Value)[] parameters)
+        {
+            using var command = _session.Connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                command.AddParameter(name, value);
+            }
+
+            return command.ExecuteScalar();
         }
     }
 
@@ -392,5 +518,11 @@ public sealed partial class SqliteSearchIndexer : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Critical, Message = "The search indexer stopped; searches fail until the service restarts")]
     private static partial void LogIndexerStopped(ILogger logger, Exception exception);
 
-    private readonly record struct IndexEntry(long SearchId, string Text);
+    /// <summary>A committed message to index; or, with no text, a changed one, or (<see cref="ListedChanges"/>) every one listed.</summary>
+    private readonly record struct IndexEntry(long SearchId, string? Text, string? ChangedRoom = null, long ChangedId = 0)
+    {
+        public static readonly IndexEntry ListedChanges = default;
+
+        public static IndexEntry Changed(string roomId, long id) => new(0, null, roomId, id);
+    }
 }

@@ -9,6 +9,12 @@ namespace GrainChat.Silo.Persistence.Sql;
 /// process crash (kill -9); only an operating-system crash can lose the last commits. Writers inside this process
 /// take turns through <see cref="WriteGate"/>, so SQLite's busy handler is only needed between processes. The log is
 /// copied into the database file by <see cref="SqliteCheckpointer"/>, not by the commits.
+/// <para>
+/// The full-text search index lives in a database file of its own beside the chat database
+/// (<see cref="SearchIndexFile"/>), attached as <c>search</c> to the connections that use it
+/// (<see cref="OpenWithSearchIndexAsync"/>). SQLite locks each file separately, so indexing, which has a write gate of
+/// its own (<see cref="SearchIndexWriteGate"/>), never holds up the message log's commits.
+/// </para>
 /// </summary>
 public sealed class SqliteDialect : SqlDialect, IDisposable
 {
@@ -19,6 +25,7 @@ public sealed class SqliteDialect : SqlDialect, IDisposable
     private static readonly string ConnectionSettings =
         $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;";
     private readonly string _connectionString;
+    private readonly string _searchConnectionString;
     private readonly string? _throwawayFile;
     private readonly SqliteCheckpointer? _checkpointer;
     private readonly ConditionalWeakTable<object, object> _configuredHandles = new();
@@ -43,6 +50,11 @@ public sealed class SqliteDialect : SqlDialect, IDisposable
         }
 
         _connectionString = builder.ToString();
+        SearchIndexFile = SearchIndexFileFor(builder);
+
+        // Not pooled: a pooled native connection with the index attached could go on to serve a writer of the chat
+        // database, whose BEGIN IMMEDIATE would then take the index's write lock too.
+        _searchConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         _throwawayFile = throwaway ? builder.DataSource : null;
         if (builder.Mode != SqliteOpenMode.Memory)
         {
@@ -64,10 +76,11 @@ public sealed class SqliteDialect : SqlDialect, IDisposable
     {
         _checkpointer?.Dispose();
         WriteGate.Dispose();
+        SearchIndexWriteGate.Dispose();
         if (_throwawayFile is not null)
         {
             SqliteConnection.ClearAllPools();
-            foreach (var file in new[] { _throwawayFile, _throwawayFile + "-wal", _throwawayFile + "-shm" })
+            foreach (var file in new[] { _throwawayFile, SearchIndexFile }.SelectMany(f => new[] { f, f + "-wal", f + "-shm" }))
             {
                 File.Delete(file);
             }
@@ -79,6 +92,12 @@ public sealed class SqliteDialect : SqlDialect, IDisposable
     public override string NowSql => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
     public override SemaphoreSlim WriteGate { get; } = new(1, 1);
+
+    /// <summary>The search index's database file: the chat database's name with <c>.search</c> before its extension.</summary>
+    public string SearchIndexFile { get; }
+
+    /// <summary>Serialises the writers of the search index file (there is one: the search indexer).</summary>
+    public SemaphoreSlim SearchIndexWriteGate { get; } = new(1, 1);
 
     public override string MigrationSql(StorageMigration migration) => migration.SqliteSql;
 
@@ -98,6 +117,53 @@ public sealed class SqliteDialect : SqlDialect, IDisposable
 
         return connection;
     }
+
+    /// <summary>
+    /// Opens a connection to the chat database with the search index attached as <c>search</c> (creating the index's
+    /// file and table if missing). Such a connection must begin its transactions deferred, and write only to the
+    /// index: <c>BEGIN IMMEDIATE</c> would take the write locks of both files.
+    /// </summary>
+    public async ValueTask<SqliteConnection> OpenWithSearchIndexAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_searchConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var attach = connection.CreateCommand();
+
+            // The index's log is copied into its file by SQLite's automatic checkpoint, in the indexer's commits:
+            // only the indexer waits for it. The setting is this connection's, which no one else is handed.
+            attach.CommandText = $"""
+                {ConnectionSettings}
+                ATTACH DATABASE @file AS search;
+                PRAGMA search.journal_mode = WAL;
+                PRAGMA search.synchronous = NORMAL;
+                PRAGMA wal_autocheckpoint = 1000;
+                CREATE VIRTUAL TABLE IF NOT EXISTS search.messages_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+                """;
+            attach.Parameters.AddWithValue("@file", SearchIndexFile);
+            await attach.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Runs a read on a connection with the search index attached (<see cref="OpenWithSearchIndexAsync"/>).</summary>
+    public async Task<T> ReadWithSearchIndexAsync<T>(Func<DbConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenWithSearchIndexAsync(cancellationToken).ConfigureAwait(false);
+        return await read(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    // An in-memory chat database gets an in-memory index shared the same way (by name, while a connection is open).
+    private static string SearchIndexFileFor(SqliteConnectionStringBuilder builder) =>
+        builder.Mode == SqliteOpenMode.Memory
+            ? $"file:{builder.DataSource}-search?mode=memory&cache=shared"
+            : Path.ChangeExtension(builder.DataSource, ".search" + Path.GetExtension(builder.DataSource));
 
     public override async Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
     {

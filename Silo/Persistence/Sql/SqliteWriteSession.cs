@@ -9,9 +9,10 @@ namespace GrainChat.Silo.Persistence.Sql;
 /// (<see cref="SqliteStatement"/>). Opening a pooled connection and compiling the same statements again for every
 /// transaction was, at low load, a large part of a writer's time. After any failure the connection is closed and
 /// the next transaction opens a fresh one, so a failed commit (a full disk) leaves nothing half-done behind.
-/// Transactions take the dialect's write gate, as every writer in the process does.
+/// Transactions take the dialect's write gate, as every writer in the process does; a session of the search index
+/// (<paramref name="searchIndex"/>) writes to the index's own file instead, through its gate, and begins deferred.
 /// </summary>
-internal sealed class SqliteWriteSession<TStatements>(SqliteDialect dialect, Func<SqliteWriteSession<TStatements>, TStatements> compile) : IDisposable
+internal sealed class SqliteWriteSession<TStatements>(SqliteDialect dialect, Func<SqliteWriteSession<TStatements>, TStatements> compile, bool searchIndex = false) : IDisposable
     where TStatements : IDisposable
 {
     /// <summary>
@@ -23,6 +24,7 @@ internal sealed class SqliteWriteSession<TStatements>(SqliteDialect dialect, Fun
     public const int PageCacheKibibytes = 32 * 1024;
 
     private static readonly string CacheSizePragma = $"PRAGMA cache_size = -{PageCacheKibibytes}";
+    private readonly SemaphoreSlim _gate = searchIndex ? dialect.SearchIndexWriteGate : dialect.WriteGate;
     private SqliteConnection? _connection;
     private SqliteStatement? _begin;
     private SqliteStatement? _commit;
@@ -39,32 +41,37 @@ internal sealed class SqliteWriteSession<TStatements>(SqliteDialect dialect, Fun
 
     /// <summary>
     /// Runs <paramref name="write"/> in one transaction holding the write gate and commits it; takes it all back if
-    /// anything fails. <paramref name="gateWait"/> is told how long the gate kept it waiting.
+    /// anything fails. <paramref name="gateWait"/> is told how long the gate kept it waiting; <paramref name="committed"/>
+    /// runs after the commit with the gate still held, so what it does is in the order of the commits.
     /// </summary>
-    public async Task<T> InTransactionAsync<T>(Func<TStatements, Task<T>> write, Action<TimeSpan>? gateWait = null, CancellationToken cancellationToken = default)
+    public async Task<T> InTransactionAsync<T>(
+        Func<TStatements, Task<T>> write, Action<TimeSpan>? gateWait = null, Action<TStatements>? committed = null, CancellationToken cancellationToken = default)
     {
         var asked = Stopwatch.GetTimestamp();
-        await dialect.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             gateWait?.Invoke(Stopwatch.GetElapsedTime(asked));
             var statements = await OpenAsync().ConfigureAwait(false);
+            T result;
             try
             {
                 _begin!.Execute();
-                var result = await write(statements).ConfigureAwait(false);
+                result = await write(statements).ConfigureAwait(false);
                 _commit!.Execute();
-                return result;
             }
             catch
             {
                 Close();
                 throw;
             }
+
+            committed?.Invoke(statements);
+            return result;
         }
         finally
         {
-            dialect.WriteGate.Release();
+            _gate.Release();
         }
     }
 
@@ -77,7 +84,9 @@ internal sealed class SqliteWriteSession<TStatements>(SqliteDialect dialect, Fun
             return open;
         }
 
-        _connection = (SqliteConnection)await dialect.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        _connection = searchIndex
+            ? await dialect.OpenWithSearchIndexAsync(CancellationToken.None).ConfigureAwait(false)
+            : (SqliteConnection)await dialect.OpenAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             using (var cacheSize = Compile(CacheSizePragma))
@@ -85,7 +94,7 @@ internal sealed class SqliteWriteSession<TStatements>(SqliteDialect dialect, Fun
                 cacheSize.Execute();
             }
 
-            _begin = Compile("BEGIN IMMEDIATE");
+            _begin = Compile(searchIndex ? "BEGIN" : "BEGIN IMMEDIATE");
             _commit = Compile("COMMIT");
             return _statements = compile(this);
         }
