@@ -111,6 +111,18 @@ public sealed class AbuseLimitTests(LowLimitGatewayFactory gateway) : IClassFixt
     }
 
     [Fact]
+    public async Task A_connection_refused_at_start_up_is_told_why_when_it_closes()
+    {
+        await using var alice = await ChatClient.RegisterAsync(gateway);
+        await alice.ConnectAsync();
+        await alice.ConnectAsync();
+
+        var refused = await Assert.ThrowsAsync<HubException>(() => alice.ConnectAsync());
+
+        Assert.Contains("at most 2 connections", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_connection_over_the_per_user_cap_is_refused_and_leaves_nothing_behind()
     {
         await using var alice = await ChatClient.RegisterAsync(gateway);

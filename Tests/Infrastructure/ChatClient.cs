@@ -75,6 +75,8 @@ public sealed class ChatClient : IAsyncDisposable
     /// Connects and, unless told not to, waits until the connection follows its user and rooms: a hub call is
     /// answered only after the connection's start-up has finished, so events sent from then on reach it. Without
     /// that wait a message posted right after the handshake can go out before the connection has joined its room.
+    /// A connection the server refuses during that start-up (it closes it with a reason, such as a node still being
+    /// declared dead) throws the server's reason, a <see cref="Microsoft.AspNetCore.SignalR.HubException"/>.
     /// </summary>
     /// <param name="waitForStartUp">False for a connection the server is expected to refuse during its start-up.</param>
     public async Task<HubConnection> ConnectAsync(string? token = null, bool waitForStartUp = true)
@@ -89,11 +91,31 @@ public sealed class ChatClient : IAsyncDisposable
             connection.On<JsonElement>(name, payload => Events.Enqueue(new HubEvent(name, connection.ConnectionId, payload)));
         }
 
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += exception =>
+        {
+            closed.TrySetResult(exception);
+            return Task.CompletedTask;
+        };
+
         await connection.StartAsync().WaitAsync(WaitLimit);
         _connections.Add(connection);
         if (waitForStartUp)
         {
-            await connection.InvokeAsync<JsonElement>("GetRooms").WaitAsync(WaitLimit);
+            try
+            {
+                await connection.InvokeAsync<JsonElement>("GetRooms").WaitAsync(WaitLimit);
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or OperationCanceledException)
+            {
+                // The invocation can fail before the close's reason has reached the Closed handler.
+                if (await Task.WhenAny(closed.Task, Task.Delay(WaitLimit)) == closed.Task && await closed.Task is Microsoft.AspNetCore.SignalR.HubException refused)
+                {
+                    throw refused;
+                }
+
+                throw;
+            }
         }
 
         return connection;
