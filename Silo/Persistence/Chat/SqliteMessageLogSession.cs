@@ -15,12 +15,14 @@ internal sealed class SqliteMessageLogSession : IDisposable
     private readonly SqliteWriteSession<Statements> _session;
     private readonly SqliteSearchIndexer _searchIndexer;
     private readonly Action<TimeSpan> _hadWriteLock;
+    private readonly Action<Statements> _handToIndexer;
 
     public SqliteMessageLogSession(SqliteDialect dialect, SqliteSearchIndexer searchIndexer, MessageLogMetrics metrics)
     {
         _session = new SqliteWriteSession<Statements>(dialect, session => new Statements(session));
         _searchIndexer = searchIndexer;
         _hadWriteLock = metrics.HadWriteLock;
+        _handToIndexer = HandToIndexer;
     }
 
     /// <summary>Runs <paramref name="write"/> in one transaction holding the write gate, and commits it; takes it all back if anything fails.</summary>
@@ -32,7 +34,7 @@ internal sealed class SqliteMessageLogSession : IDisposable
                 return write(statements);
             },
             _hadWriteLock,
-            committed: HandToIndexer);
+            committed: _handToIndexer);
 
     // Committed: from here on a search waits for these to be indexed. Queued before the write gate is let go, so that
     // an edit of one of them, which needs the gate, is queued after it.
