@@ -3,10 +3,10 @@
 // --typing measures only the CPU cost of typing events under fan-out (GrainChat alone).
 // --cpu measures only the per-message cost: a fine fan-out sweep of GrainChat and bare-signalr, with server CPU
 //   per delivered message at each rate.
-//   --runs N, --rates a,b,… (per member), --servers grainchat,bare-signalr and --storage Memory|Sqlite vary it.
+//   --runs N, --rates a,b,… (per member), --servers grainchat,bare-signalr[,bare-signalr-durable] and --storage Memory|Sqlite vary it.
 // --writes measures only durable writes (each storage, or --storage Sqlite,Memory,Postgres; --runs N), with the server's and the
 //   load generator's CPU per acknowledged write; --servers grainchat,bare-signalr adds the bare hub answering the same sends
-//   (storing nothing); --gateway DIR runs DIR's Release build instead.
+//   (storing nothing), bare-signalr-durable the bare hub committing each to SQLite first; --gateway DIR runs DIR's Release build instead.
 // --stages RATE splits GrainChat's latency under that load: end to end (load generator) beside the grain calls
 //   own durations, queueing included (the silo's per-method statistics, read mid-run as an admin), and the message
 //   log writer's batches, waits and commit times from /metrics.
@@ -60,6 +60,8 @@ const gatewayRoot = option("--gateway") ?? root;
 const servers = {
   grainchat: { port: 5101, kind: "grainchat" },
   "bare-signalr": { port: 5103, kind: "bare" },
+  // The same bare hub committing each message to SQLite before sending it: the floor of a durable hub.
+  "bare-signalr-durable": { port: 5104, kind: "bare" },
   socketio: { port: 5102, kind: "socketio" },
 };
 
@@ -87,8 +89,11 @@ async function startServer(name, storage, env = {}) {
       "--GrainChat:DataProtection:KeysDirectory", path.join(data, "keys"), "--GrainChat:RateLimit:MessagesPerSecond", "1000000",
       "--GrainChat:RateLimit:Burst", "1000000", ...abuseLimitsLifted, "--Logging:LogLevel:Default", "Warning"], { stdio: "ignore", env: { ...process.env, ...env } });
     child.dataDirectory = data;
-  } else if (name === "bare-signalr") {
-    child = spawn("dotnet", [path.join(__dirname, "peers/bare-signalr/bin/Release/net10.0/BareSignalR.dll"), "--urls", url], { stdio: "ignore", env: { ...process.env, ...env } });
+  } else if (name.startsWith("bare-signalr")) {
+    const data = name === "bare-signalr-durable" ? fs.mkdtempSync(path.join(os.tmpdir(), "grainchat-bench-bare-")) : null;
+    child = spawn("dotnet", [path.join(__dirname, "peers/bare-signalr/bin/Release/net10.0/BareSignalR.dll"), "--urls", url,
+      ...(data ? ["--Database", path.join(data, "messages.db")] : [])], { stdio: "ignore", env: { ...process.env, ...env } });
+    child.dataDirectory = data;
   } else {
     child = spawn(process.execPath, [path.join(__dirname, "peers/socketio/server.js")], { stdio: "ignore", env: { ...process.env, PORT: String(server.port) } });
   }
@@ -103,7 +108,7 @@ async function stopServer(server) {
   server.child.kill("SIGTERM");
   await new Promise((r) => server.child.once("exit", r));
   if (server.child.dataDirectory) {
-    if (postgres) {
+    if (postgres && server.kind === "grainchat") {
       // Empty the shared PostgreSQL database between GrainChat runs.
       try { execSync(`psql "${pgUrl(postgres)}" -q -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"`, { stdio: "ignore" }); } catch { /* next run migrates anyway */ }
     }
@@ -249,7 +254,7 @@ async function cpuCost() {
       });
     } finally { await stopServer(server); }
   }
-  if (cpuServers.length < 2) return;
+  if (!results.servers.grainchat || !results.servers["bare-signalr"]) return;
   results.durationMinutes = (Date.now() - started.getTime()) / 60000;
   const file = path.join(__dirname, "results", `cpu-${started.toISOString().slice(0, 19).replace(/:/g, "-")}${quick ? "-quick" : ""}.json`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -259,24 +264,26 @@ async function cpuCost() {
 }
 
 function cpuReport(results, file) {
-  const g = results.servers.grainchat; const b = results.servers["bare-signalr"];
+  const g = results.servers.grainchat; const b = results.servers["bare-signalr"]; const d = results.servers["bare-signalr-durable"];
   const f1 = (x) => (x === null || x === undefined ? "–" : x.toFixed(1));
   const f0 = (x) => (x === null || x === undefined ? "–" : Math.round(x).toLocaleString("en-US"));
+  const peers = [["bare-signalr", b], ...(d ? [["bare-signalr-durable", d]] : [])];
   const lines = [`Fan-out ${results.shape.rooms} rooms × ${results.shape.members} members, ${results.shape.seconds} s per point, median of ${results.shape.runs} run(s); raw data \`${file}\`.`, "",
-    "| offered sends/s | GrainChat delivered/s | p50 / p99 ms | CPU % | **µs CPU per delivery** | bare-signalr delivered/s | p50 / p99 ms | CPU % | **µs CPU per delivery** | CPU per delivery, GrainChat ÷ bare |",
-    "| ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |"];
-  const rates = [...new Set([...g.points, ...b.points].map((p) => p.offeredSendRate))].sort((x, y) => x - y);
+    `| offered sends/s | GrainChat delivered/s | p50 / p99 ms | CPU % | **µs CPU per delivery** | ${peers.map(([name]) => `${name} delivered/s | p50 / p99 ms | CPU % | **µs CPU per delivery** | CPU per delivery, GrainChat ÷ ${name}`).join(" | ")} |`,
+    `| ---: | ---: | --- | ---: | ---: | ${peers.map(() => "---: | --- | ---: | ---: | ---:").join(" | ")} |`];
+  const rates = [...new Set([g, b, d].filter(Boolean).flatMap((s) => s.points).map((p) => p.offeredSendRate))].sort((x, y) => x - y);
+  const cell = (p) => (p ? `${f0(p.deliveredPerSecond.median)}${p.lost.median ? ` (lost ${f0(p.lost.median)})` : ""} | ${f1(p.p50Ms?.median)} / ${f1(p.p99Ms?.median)} | ${f0(p.serverCpuPercent.median)} | ${f1(p.cpuMicrosecondsPerDelivered?.median)}` : "– | – | – | –");
   for (const rate of rates) {
-    const gp = g.points.find((p) => p.offeredSendRate === rate); const bp = b.points.find((p) => p.offeredSendRate === rate);
-    const cell = (p) => (p ? `${f0(p.deliveredPerSecond.median)}${p.lost.median ? ` (lost ${f0(p.lost.median)})` : ""} | ${f1(p.p50Ms?.median)} / ${f1(p.p99Ms?.median)} | ${f0(p.serverCpuPercent.median)} | ${f1(p.cpuMicrosecondsPerDelivered?.median)}` : "– | – | – | –");
-    const r = gp && bp ? `${(gp.cpuMicrosecondsPerDelivered.median / bp.cpuMicrosecondsPerDelivered.median).toFixed(2)}×` : "–";
-    lines.push(`| ${f0(rate)} | ${cell(gp)} | ${cell(bp)} | ${r} |`);
+    const at = (s) => s.points.find((p) => p.offeredSendRate === rate);
+    const gp = at(g);
+    const ratio = (pp) => (gp && pp ? `${(gp.cpuMicrosecondsPerDelivered.median / pp.cpuMicrosecondsPerDelivered.median).toFixed(2)}×` : "–");
+    lines.push(`| ${f0(rate)} | ${cell(gp)} | ${peers.map(([, s]) => `${cell(at(s))} | ${ratio(at(s))}`).join(" | ")} |`);
   }
   const half = b.maxSustainableDelivered / 2;
   const near = (points) => points.reduce((best, p) => (!best || Math.abs(p.deliveredPerSecond.median - half) < Math.abs(best.deliveredPerSecond.median - half) ? p : best), null);
-  const gh = near(g.points); const bh = near(b.points);
-  lines.push("", `Max sustainable delivered/s (p99 < 100 ms, nothing lost): GrainChat ${f0(g.maxSustainableDelivered)}, bare-signalr ${f0(b.maxSustainableDelivered)} → ${(g.maxSustainableDelivered / b.maxSustainableDelivered).toFixed(2)}×.`,
-    `p99 near half of bare-signalr's max (${f0(half)}/s): GrainChat ${f1(gh?.p99Ms?.median)} ms at ${f0(gh?.deliveredPerSecond.median)}/s, bare-signalr ${f1(bh?.p99Ms?.median)} ms at ${f0(bh?.deliveredPerSecond.median)}/s → ${(gh.p99Ms.median / bh.p99Ms.median).toFixed(2)}×.`, "");
+  const gh = near(g.points);
+  lines.push("", `Max sustainable delivered/s (p99 < 100 ms, nothing lost): GrainChat ${f0(g.maxSustainableDelivered)}, ${peers.map(([name, s]) => `${name} ${f0(s.maxSustainableDelivered)} (GrainChat ÷ it ${(g.maxSustainableDelivered / s.maxSustainableDelivered).toFixed(2)}×)`).join(", ")}.`,
+    `p99 near half of bare-signalr's max (${f0(half)}/s): GrainChat ${f1(gh?.p99Ms?.median)} ms at ${f0(gh?.deliveredPerSecond.median)}/s; ${peers.map(([name, s]) => { const ph = near(s.points); return `${name} ${f1(ph?.p99Ms?.median)} ms at ${f0(ph?.deliveredPerSecond.median)}/s (GrainChat ÷ it ${(gh.p99Ms.median / ph.p99Ms.median).toFixed(2)}×)`; }).join("; ")}.`, "");
   return lines.join("\n");
 }
 
@@ -344,7 +351,7 @@ async function writesOnlyRun() {
   // bare-signalr answers the same send (group echo and acknowledgement) storing nothing: the floor of the hub's own part.
   const names = option("--servers")?.split(",") ?? ["grainchat"];
   const targets = [...(names.includes("grainchat") ? storages.map((storage) => ({ name: "grainchat", storage, label: storage })) : []),
-    ...(names.includes("bare-signalr") ? [{ name: "bare-signalr", storage: null, label: "bare-signalr" }] : [])];
+    ...names.filter((name) => name.startsWith("bare-signalr")).map((name) => ({ name, storage: null, label: name }))];
   for (const { name, storage, label } of targets) {
     console.log(`== ${label} (durable writes, ${results.commit})`);
     const server = await startServer(name, storage);
