@@ -10,6 +10,9 @@ namespace GrainChat.Tests.Infrastructure;
 /// </summary>
 public class GatewayFactory : WebApplicationFactory<Program>, IGatewayEndpoint
 {
+    private const int DeleteAttempts = 50;
+    private static readonly TimeSpan DeleteRetryDelay = TimeSpan.FromMilliseconds(100);
+
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("grainchat-gateway-");
 
     /// <summary>The admin every test Gateway creates at startup (<c>GrainChat:Bootstrap:AdminPassword</c>).</summary>
@@ -64,14 +67,27 @@ public class GatewayFactory : WebApplicationFactory<Program>, IGatewayEndpoint
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
+
+        // The host's services can still be disposing when the factory returns: the search indexer's loop ends
+        // asynchronously, and only then is the database disposed, whose checkpointer makes a last pass that opens
+        // (and so re-creates) grainchat.db. Deleting in the middle of that left the folder behind.
+        for (var attempt = 1; ; attempt++)
         {
-            _directory.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held open by a pool is left for the temp folder's own cleanup.
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                _directory.Delete(recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < DeleteAttempts)
+            {
+                await Task.Delay(DeleteRetryDelay);
+            }
+            catch (IOException)
+            {
+                // Still held open: left for the temp folder's own cleanup.
+                return;
+            }
         }
     }
 }
