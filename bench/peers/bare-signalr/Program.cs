@@ -8,7 +8,8 @@ builder.Services.AddSignalR();
 // --Database FILE: every message is committed to that SQLite file before it goes out (the durable floor).
 if (builder.Configuration["Database"] is { Length: > 0 } database)
 {
-    builder.Services.AddSingleton(new DurableMessageLog(database));
+    // Made by the container, so that it is disposed with the host: the writer finishes and the checkpointer stops.
+    builder.Services.AddSingleton(_ => new DurableMessageLog(database));
 }
 
 var app = builder.Build();
