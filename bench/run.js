@@ -89,7 +89,7 @@ async function startServer(name, storage, env = {}) {
       "--GrainChat:DataProtection:KeysDirectory", path.join(data, "keys"), "--GrainChat:RateLimit:MessagesPerSecond", "1000000",
       "--GrainChat:RateLimit:Burst", "1000000", ...abuseLimitsLifted, "--Logging:LogLevel:Default", "Warning"], { stdio: "ignore", env: { ...process.env, ...env } });
     child.dataDirectory = data;
-  } else if (name.startsWith("bare-signalr")) {
+  } else if (server.kind === "bare") {
     const data = name === "bare-signalr-durable" ? fs.mkdtempSync(path.join(os.tmpdir(), "grainchat-bench-bare-")) : null;
     child = spawn("dotnet", [path.join(__dirname, "peers/bare-signalr/bin/Release/net10.0/BareSignalR.dll"), "--urls", url,
       ...(data ? ["--Database", path.join(data, "messages.db")] : [])], { stdio: "ignore", env: { ...process.env, ...env } });
@@ -351,7 +351,7 @@ async function writesOnlyRun() {
   // bare-signalr answers the same send (group echo and acknowledgement) storing nothing: the floor of the hub's own part.
   const names = option("--servers")?.split(",") ?? ["grainchat"];
   const targets = [...(names.includes("grainchat") ? storages.map((storage) => ({ name: "grainchat", storage, label: storage })) : []),
-    ...names.filter((name) => name.startsWith("bare-signalr")).map((name) => ({ name, storage: null, label: name }))];
+    ...names.filter((name) => servers[name]?.kind === "bare").map((name) => ({ name, storage: null, label: name }))];
   for (const { name, storage, label } of targets) {
     console.log(`== ${label} (durable writes, ${results.commit})`);
     const server = await startServer(name, storage);
